@@ -1,0 +1,62 @@
+"""Build the envs a run acts in, by gymnasium id."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import gymnasium as gym
+from gymnasium.envs.mujoco import MujocoEnv
+
+from backflip.envs.fixed_horizon import FixedHorizon
+from backflip.envs.physics import PhysicsInfo
+
+
+class EnvError(ValueError):
+    """An env id that cannot be used for a run."""
+
+
+def check_env_id(env_id: str) -> gym.envs.registration.EnvSpec:
+    """The env's spec; raises :class:`EnvError` for unknown or non-MuJoCo ids."""
+    try:
+        spec = gym.spec(env_id)
+    except gym.error.Error as err:
+        raise EnvError(f"unknown env id {env_id!r} ({err})") from None
+    return spec
+
+
+def default_horizon(env_id: str) -> int:
+    """The env's registered episode length (1000 for the MuJoCo locomotion tasks)."""
+    return int(check_env_id(env_id).max_episode_steps or 1000)
+
+
+def make_env(
+    env_id: str,
+    horizon: int | None = None,
+    fixed_horizon: bool = True,
+    render_mode: str | None = None,
+) -> gym.Env:
+    """A MuJoCo env with physics-state info, fixed horizon by default.
+
+    Args:
+        env_id: gymnasium id, e.g. ``"HalfCheetah-v5"``.
+        horizon: episode length in steps; ``None`` keeps the registered one.
+        fixed_horizon: remove early termination (DESIGN.md §2).
+        render_mode: passed to ``gym.make``.
+    """
+    spec = check_env_id(env_id)
+    horizon = horizon or default_horizon(env_id)
+    kwargs: dict[str, Any] = {"max_episode_steps": horizon}
+    if fixed_horizon:
+        # Where the env has a health check, its bonus stays a reward term; only the
+        # termination goes.
+        kwargs["terminate_when_unhealthy"] = False
+    try:
+        env = gym.make(spec, render_mode=render_mode, **kwargs)
+    except TypeError:
+        kwargs.pop("terminate_when_unhealthy", None)
+        env = gym.make(spec, render_mode=render_mode, **kwargs)
+    if not isinstance(env.unwrapped, MujocoEnv):
+        env.close()
+        raise EnvError(f"{env_id!r} is not a MuJoCo env (backflip needs physics states)")
+    env = PhysicsInfo(env)
+    return FixedHorizon(env, horizon) if fixed_horizon else env

@@ -1,0 +1,57 @@
+"""Physics-state readout, so that any recorded step can be re-rendered later."""
+
+from __future__ import annotations
+
+from typing import Any, SupportsFloat
+
+import gymnasium as gym
+import numpy as np
+from gymnasium.envs.mujoco import MujocoEnv
+
+# Reward terms a person watching a clip cannot see: left out of the oracle's reward.
+HIDDEN_TERMS = ("reward_ctrl",)
+
+
+def physics_state(env: gym.Env) -> np.ndarray:
+    """``(1 + nq + nv,)`` float64 ``[time, qpos, qvel]`` of a MuJoCo env."""
+    data = mujoco_env(env).data
+    return np.concatenate(([data.time], data.qpos, data.qvel)).astype(np.float64)
+
+
+def set_physics_state(env: gym.Env, state: np.ndarray) -> None:
+    """Put a MuJoCo env into a state returned by :func:`physics_state`."""
+    base = mujoco_env(env)
+    nq = base.model.nq
+    base.set_state(state[1 : 1 + nq], state[1 + nq :])
+    base.data.time = float(state[0])
+
+
+def mujoco_env(env: gym.Env) -> MujocoEnv:
+    base = env.unwrapped
+    if not isinstance(base, MujocoEnv):
+        raise TypeError(f"{type(base).__name__} is not a MuJoCo env")
+    return base
+
+
+class PhysicsInfo(gym.Wrapper):
+    """Adds ``info["physics_state"]`` (after the step) and ``info["oracle_reward"]``.
+
+    ``oracle_reward`` is the env's reward without the terms in :data:`HIDDEN_TERMS`:
+    what the synthetic oracle judges by, as a person who cannot see torques would.
+    """
+
+    def __init__(self, env: gym.Env) -> None:
+        mujoco_env(env)
+        super().__init__(env)
+
+    def reset(self, **kwargs: Any) -> tuple[Any, dict[str, Any]]:
+        obs, info = self.env.reset(**kwargs)
+        info["physics_state"] = physics_state(self.env)
+        return obs, info
+
+    def step(self, action: Any) -> tuple[Any, SupportsFloat, bool, bool, dict[str, Any]]:
+        obs, reward, terminated, truncated, info = self.env.step(action)
+        hidden = sum(float(info.get(term, 0.0)) for term in HIDDEN_TERMS)
+        info["oracle_reward"] = float(reward) - hidden
+        info["physics_state"] = physics_state(self.env)
+        return obs, reward, terminated, truncated, info

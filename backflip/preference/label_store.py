@@ -1,0 +1,470 @@
+"""The run directory's store of clips and comparisons: SQLite (WAL) plus one ``.npz`` per clip.
+
+A trainer process and one or more labelling windows may open the same run directory at
+once. Every write is its own transaction, committed before the call returns, so a crash
+(even ``SIGKILL``) loses nothing that a call already returned from. Clip files are written
+to a temporary file, synced and renamed into place before their row is committed, so a
+committed row always points at a whole file. Nothing here uses pickle.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Iterator
+from pathlib import Path
+from types import TracebackType
+
+import numpy as np
+
+from backflip.preference.records import Comparison, Segment
+
+SCHEMA_VERSION = 1
+DB_NAME = "labels.sqlite"
+CLIP_DIR = "clips"
+BUSY_TIMEOUT_MS = 10_000
+_RESERVED_META = frozenset({"schema_version"})
+
+_SCHEMA = """
+CREATE TABLE meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE TABLE segments (
+    id INTEGER PRIMARY KEY,
+    env_id TEXT NOT NULL,
+    seed INTEGER NOT NULL,
+    episode INTEGER NOT NULL,
+    start_step INTEGER NOT NULL,
+    length INTEGER NOT NULL,
+    path TEXT NOT NULL,
+    created_at REAL NOT NULL
+);
+CREATE TABLE queries (
+    id INTEGER PRIMARY KEY,
+    left_id INTEGER NOT NULL REFERENCES segments(id),
+    right_id INTEGER NOT NULL REFERENCES segments(id),
+    created_at REAL NOT NULL,
+    status TEXT NOT NULL DEFAULT 'pending'
+        CHECK (status IN ('pending', 'claimed', 'answered')),
+    claimed_by TEXT,
+    claimed_at REAL,
+    label REAL CHECK (label IS NULL OR label IN (0.0, 0.5, 1.0)),
+    skipped INTEGER CHECK (skipped IS NULL OR skipped IN (0, 1)),
+    source TEXT CHECK (source IS NULL OR source IN ('synthetic', 'human')),
+    labeller TEXT,
+    answered_at REAL,
+    CHECK (left_id != right_id),
+    CHECK ((status = 'answered') = (answered_at IS NOT NULL))
+);
+CREATE INDEX queries_status ON queries(status, id);
+"""
+
+
+class LabelStore:
+    """Clips and comparisons of one run, shared safely between processes.
+
+    Args:
+        run_dir: the run directory; ``labels.sqlite`` and ``clips/`` live in it.
+        cache_size: how many loaded clips to keep in memory (least recently used go).
+
+    Raises:
+        ValueError: ``labels.sqlite`` is not a SQLite database, or not one of this
+            schema version.
+    """
+
+    def __init__(self, run_dir: Path, cache_size: int = 2048) -> None:
+        self.run_dir = Path(run_dir)
+        self.db_path = self.run_dir / DB_NAME
+        self.clip_dir = self.run_dir / CLIP_DIR
+        self.clip_dir.mkdir(parents=True, exist_ok=True)
+        self._cache: OrderedDict[int, Segment] = OrderedDict()
+        self._cache_size = cache_size
+        self._lock = threading.RLock()
+        # Autocommit mode: every transaction below is explicit (BEGIN ... COMMIT).
+        self._conn: sqlite3.Connection | None = sqlite3.connect(
+            self.db_path,
+            timeout=BUSY_TIMEOUT_MS / 1000,
+            isolation_level=None,
+            check_same_thread=False,
+        )
+        try:
+            self._setup()
+        except sqlite3.DatabaseError as exc:
+            self.close()
+            raise ValueError(
+                f"{self.db_path} is corrupted or not a backflip label store ({exc})"
+            ) from None
+        except ValueError:
+            self.close()
+            raise
+
+    # -- connection -------------------------------------------------------------------
+
+    def _setup(self) -> None:
+        conn = self._connection
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        if str(mode).lower() != "wal":
+            raise ValueError(f"{self.db_path}: could not switch to WAL mode (got {mode!r})")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        conn.execute("PRAGMA foreign_keys = ON")
+        with self._write():
+            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+            if not tables:
+                for statement in _SCHEMA.split(";"):
+                    if statement.strip():
+                        conn.execute(statement)
+                conn.execute(
+                    "INSERT INTO meta (key, value) VALUES ('schema_version', ?)",
+                    (str(SCHEMA_VERSION),),
+                )
+                return
+            row = (
+                conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+                if "meta" in tables
+                else None
+            )
+        if row is None:
+            raise ValueError(
+                f"{self.db_path} is mismatched: a SQLite file that is not a backflip label store"
+            )
+        if row[0] != str(SCHEMA_VERSION):
+            raise ValueError(
+                f"{self.db_path} is mismatched: schema version {row[0]}, "
+                f"this code reads version {SCHEMA_VERSION}"
+            )
+
+    @property
+    def _connection(self) -> sqlite3.Connection:
+        if self._conn is None:
+            raise ValueError("the label store is closed")
+        return self._conn
+
+    @contextlib.contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction, taken at once (``BEGIN IMMEDIATE``) and committed on exit."""
+        with self._lock:
+            conn = self._connection
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+
+    def close(self) -> None:
+        """Closes the database; later calls raise ``ValueError``. Safe to call twice."""
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
+            self._cache.clear()
+
+    def __enter__(self) -> LabelStore:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def _query(self, sql: str, params: tuple[object, ...] = ()) -> list[tuple]:
+        with self._lock:
+            return self._connection.execute(sql, params).fetchall()
+
+    # -- segments ---------------------------------------------------------------------
+
+    def add_segment(self, seg: Segment) -> int:
+        """Stores a clip (``clips/{id:08d}.npz`` plus a row) and returns its id."""
+        with self._write() as conn:
+            cur = conn.execute(
+                "INSERT INTO segments (env_id, seed, episode, start_step, length, path, "
+                "created_at) VALUES (?, ?, ?, ?, ?, '', ?)",
+                (
+                    str(seg.env_id),
+                    int(seg.seed),
+                    int(seg.episode),
+                    int(seg.start_step),
+                    len(seg),
+                    time.time(),
+                ),
+            )
+            seg_id = cur.lastrowid
+            assert seg_id is not None
+            rel_path = f"{CLIP_DIR}/{seg_id:08d}.npz"
+            conn.execute("UPDATE segments SET path = ? WHERE id = ?", (rel_path, seg_id))
+            # The file is whole and on disk before the row that names it is committed.
+            _write_clip(self.run_dir / rel_path, seg)
+        self._remember(seg_id, seg)
+        return seg_id
+
+    def load_segment(self, seg_id: int) -> Segment:
+        """The clip with id ``seg_id`` (cached). Raises ``KeyError`` for an unknown id."""
+        seg_id = int(seg_id)
+        with self._lock:
+            if seg_id in self._cache:
+                self._cache.move_to_end(seg_id)
+                return self._cache[seg_id]
+        rows = self._query("SELECT path FROM segments WHERE id = ?", (seg_id,))
+        if not rows:
+            raise KeyError(f"no segment with id {seg_id}")
+        seg = _read_clip(self.run_dir / rows[0][0])
+        self._remember(seg_id, seg)
+        return seg
+
+    def segment_ids(self) -> list[int]:
+        """Ids of all stored clips, ascending."""
+        return [r[0] for r in self._query("SELECT id FROM segments ORDER BY id")]
+
+    def _remember(self, seg_id: int, seg: Segment) -> None:
+        with self._lock:
+            self._cache[seg_id] = seg
+            self._cache.move_to_end(seg_id)
+            while len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+
+    # -- queries ----------------------------------------------------------------------
+
+    def add_query(self, left_id: int, right_id: int) -> int:
+        """Asks for a comparison of two stored clips (status ``pending``); returns its id."""
+        with self._write() as conn:
+            self._check_segments(conn, left_id, right_id)
+            cur = conn.execute(
+                "INSERT INTO queries (left_id, right_id, created_at) VALUES (?, ?, ?)",
+                (int(left_id), int(right_id), time.time()),
+            )
+            assert cur.lastrowid is not None
+            return cur.lastrowid
+
+    def claim_query(
+        self, labeller: str, stale_after_s: float = 300.0
+    ) -> tuple[int, int, int] | None:
+        """Claims the oldest open query for ``labeller``; ``(query_id, left_id, right_id)``.
+
+        Open means pending, or claimed at least ``stale_after_s`` seconds ago (its labeller
+        is presumed gone). The claim is atomic: two callers never get the same query.
+        Returns ``None`` when nothing is open.
+        """
+        now = time.time()
+        with self._write() as conn:
+            row = conn.execute(
+                "SELECT id, left_id, right_id FROM queries WHERE status = 'pending' "
+                "OR (status = 'claimed' AND claimed_at <= ?) ORDER BY id LIMIT 1",
+                (now - stale_after_s,),
+            ).fetchone()
+            if row is None:
+                return None
+            conn.execute(
+                "UPDATE queries SET status = 'claimed', claimed_by = ?, claimed_at = ? "
+                "WHERE id = ?",
+                (str(labeller), now, row[0]),
+            )
+            return int(row[0]), int(row[1]), int(row[2])
+
+    def release(self, query_id: int) -> None:
+        """Returns a claimed, unanswered query to ``pending`` (a window closing early)."""
+        query_id = int(query_id)
+        with self._write() as conn:
+            conn.execute(
+                "UPDATE queries SET status = 'pending', claimed_by = NULL, claimed_at = NULL "
+                "WHERE id = ? AND status = 'claimed'",
+                (query_id,),
+            )
+
+    def answer(self, query_id: int, comparison: Comparison) -> None:
+        """Stores the answer to a pending or claimed query, committed at once.
+
+        ``comparison`` must name the query's two clips, in either order (a swapped one is
+        stored with its label flipped). Raises ``KeyError`` for an unknown query and
+        ``ValueError`` for other clips or a query already answered.
+        """
+        query_id = int(query_id)
+        with self._write() as conn:
+            row = conn.execute(
+                "SELECT left_id, right_id, status FROM queries WHERE id = ?", (query_id,)
+            ).fetchone()
+            if row is None:
+                raise KeyError(f"no query with id {query_id}")
+            left_id, right_id, status = row
+            label = comparison.label
+            if (comparison.left_id, comparison.right_id) == (right_id, left_id):
+                label = None if label is None else 1.0 - float(label)
+            elif (comparison.left_id, comparison.right_id) != (left_id, right_id):
+                raise ValueError(
+                    f"query {query_id} compares clips {left_id} and {right_id}, "
+                    f"not {comparison.left_id} and {comparison.right_id}"
+                )
+            if status == "answered":
+                raise ValueError(f"query {query_id} is already answered; undo it first")
+            conn.execute(
+                "UPDATE queries SET status = 'answered', label = ?, skipped = ?, source = ?, "
+                "labeller = ?, answered_at = ? WHERE id = ?",
+                (
+                    None if label is None else float(label),
+                    int(comparison.skipped),
+                    comparison.source,
+                    str(comparison.labeller),
+                    float(comparison.answered_at),
+                    query_id,
+                ),
+            )
+
+    def undo(self, query_id: int) -> None:
+        """Returns an answered query to ``pending`` and forgets its answer.
+
+        Raises ``KeyError`` for an unknown query, ``ValueError`` if it is not answered.
+        """
+        query_id = int(query_id)
+        with self._write() as conn:
+            row = conn.execute("SELECT status FROM queries WHERE id = ?", (query_id,)).fetchone()
+            if row is None:
+                raise KeyError(f"no query with id {query_id}")
+            if row[0] != "answered":
+                raise ValueError(f"query {query_id} is {row[0]}, not answered")
+            conn.execute(
+                "UPDATE queries SET status = 'pending', claimed_by = NULL, claimed_at = NULL, "
+                "label = NULL, skipped = NULL, source = NULL, labeller = NULL, "
+                "answered_at = NULL WHERE id = ?",
+                (query_id,),
+            )
+
+    def query_status(self, query_id: int) -> str:
+        """``'pending'``, ``'claimed'`` or ``'answered'``; ``KeyError`` for an unknown id."""
+        query_id = int(query_id)
+        rows = self._query("SELECT status FROM queries WHERE id = ?", (query_id,))
+        if not rows:
+            raise KeyError(f"no query with id {query_id}")
+        return str(rows[0][0])
+
+    def pending_count(self, include_claimed: bool = True) -> int:
+        """How many queries await an answer (by default counting claimed ones too)."""
+        statuses = "('pending', 'claimed')" if include_claimed else "('pending')"
+        return int(self._query(f"SELECT COUNT(*) FROM queries WHERE status IN {statuses}")[0][0])
+
+    # -- comparisons ------------------------------------------------------------------
+
+    def add_comparison(self, c: Comparison) -> int:
+        """Stores an already-answered query (the synthetic oracle's path); returns its id."""
+        with self._write() as conn:
+            self._check_segments(conn, c.left_id, c.right_id)
+            cur = conn.execute(
+                "INSERT INTO queries (left_id, right_id, created_at, status, label, skipped, "
+                "source, labeller, answered_at) VALUES (?, ?, ?, 'answered', ?, ?, ?, ?, ?)",
+                (
+                    int(c.left_id),
+                    int(c.right_id),
+                    time.time(),
+                    None if c.label is None else float(c.label),
+                    int(c.skipped),
+                    c.source,
+                    str(c.labeller),
+                    float(c.answered_at),
+                ),
+            )
+            assert cur.lastrowid is not None
+            return cur.lastrowid
+
+    def comparisons(self, include_skipped: bool = False) -> list[Comparison]:
+        """Answered comparisons in id order; skipped ones only if ``include_skipped``."""
+        where = "status = 'answered'" + ("" if include_skipped else " AND skipped = 0")
+        rows = self._query(
+            "SELECT left_id, right_id, label, source, labeller, answered_at FROM queries "
+            f"WHERE {where} ORDER BY id"
+        )
+        return [
+            Comparison(
+                left_id=int(left),
+                right_id=int(right),
+                label=None if label is None else float(label),
+                source=source,
+                labeller=labeller,
+                answered_at=float(answered_at),
+            )
+            for left, right, label, source, labeller, answered_at in rows
+        ]
+
+    def n_answered(self, include_skipped: bool = True) -> int:
+        """How many queries are answered (optionally not counting skipped ones)."""
+        where = "status = 'answered'" + ("" if include_skipped else " AND skipped = 0")
+        return int(self._query(f"SELECT COUNT(*) FROM queries WHERE {where}")[0][0])
+
+    def asked_pairs(self) -> set[frozenset[int]]:
+        """Every pair ever asked, in any status, so that no pair is asked twice."""
+        rows = self._query("SELECT left_id, right_id FROM queries")
+        return {frozenset((int(a), int(b))) for a, b in rows}
+
+    # -- meta -------------------------------------------------------------------------
+
+    def set_meta(self, key: str, value: str) -> None:
+        """Stores a string under ``key`` (e.g. the trainer's env steps, for the window)."""
+        if key in _RESERVED_META:
+            raise ValueError(f"meta key {key!r} is reserved")
+        with self._write() as conn:
+            conn.execute(
+                "INSERT INTO meta (key, value) VALUES (?, ?) "
+                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (key, str(value)),
+            )
+
+    def get_meta(self, key: str) -> str | None:
+        """The string stored under ``key``, or ``None``."""
+        rows = self._query("SELECT value FROM meta WHERE key = ?", (key,))
+        return None if not rows else str(rows[0][0])
+
+    # -- helpers ----------------------------------------------------------------------
+
+    @staticmethod
+    def _check_segments(conn: sqlite3.Connection, left_id: int, right_id: int) -> None:
+        if left_id == right_id:
+            raise ValueError("a query needs two different clips")
+        for seg_id in (int(left_id), int(right_id)):
+            if conn.execute("SELECT 1 FROM segments WHERE id = ?", (seg_id,)).fetchone() is None:
+                raise KeyError(f"no segment with id {seg_id}")
+
+
+def _write_clip(path: Path, seg: Segment) -> None:
+    """Writes ``seg`` to ``path`` atomically: temp file, fsync, rename."""
+    tmp = path.with_name(path.name + ".tmp")
+    try:
+        with open(tmp, "wb") as f:
+            np.savez(
+                f,
+                obs=seg.obs,
+                acts=seg.acts,
+                true_rewards=seg.true_rewards,
+                states=seg.states,
+                env_id=np.array(seg.env_id),
+                seed=np.array(seg.seed, dtype=np.int64),
+                episode=np.array(seg.episode, dtype=np.int64),
+                start_step=np.array(seg.start_step, dtype=np.int64),
+            )
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+
+
+def _read_clip(path: Path) -> Segment:
+    with np.load(path, allow_pickle=False) as data:
+        return Segment(
+            obs=data["obs"],
+            acts=data["acts"],
+            true_rewards=data["true_rewards"],
+            states=data["states"],
+            env_id=str(data["env_id"]),
+            seed=int(data["seed"]),
+            episode=int(data["episode"]),
+            start_step=int(data["start_step"]),
+        )

@@ -1,0 +1,282 @@
+"""RewardTrainer: learning, ties, skips, split, L2 adaptation, determinism, resume."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import math
+from collections.abc import Iterator
+
+import numpy as np
+import pytest
+import torch
+
+from backflip.preference.ensemble import RewardEnsemble
+from backflip.preference.records import Comparison, Segment
+from backflip.preference.reward_training import (
+    FitStats,
+    RewardTrainer,
+    RewardTrainingConfig,
+    is_held_out,
+    random_answer_bce,
+)
+
+OBS, ACT, T, M = 3, 2, 8, 3
+TRUE_W = np.array([1.0, -2.0, 0.5], dtype=np.float32)
+CPU = torch.device("cpu")
+FAST = RewardTrainingConfig(epochs=30, batch_size=32, lr=3e-3)
+
+
+@pytest.fixture(autouse=True)
+def _one_thread() -> Iterator[None]:
+    """Tiny nets: one thread avoids OpenMP stalls on a busy machine."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def make_segments(n: int, seed: int = 0, length: int = T) -> dict[int, Segment]:
+    """Clips whose true per-step reward is ``TRUE_W @ next_obs``."""
+    rng = np.random.default_rng(seed)
+    segs = {}
+    for i in range(n):
+        obs = rng.normal(size=(length + 1, OBS)) + rng.normal(size=OBS)
+        segs[i] = Segment(
+            obs=obs,
+            acts=rng.normal(size=(length, ACT)),
+            true_rewards=obs[1:] @ TRUE_W,
+            states=np.zeros((length + 1, 3)),
+            env_id="test",
+            seed=0,
+            episode=0,
+            start_step=0,
+        )
+    return segs
+
+
+def make_pairs(n: int, n_clips: int, seed: int = 1) -> list[tuple[int, int]]:
+    rng = np.random.default_rng(seed)
+    pairs = set()
+    while len(pairs) < n:
+        a, b = (int(x) for x in rng.choice(n_clips, size=2, replace=False))
+        pairs.add((a, b))
+    return sorted(pairs)
+
+
+def true_comparisons(segs: dict[int, Segment], pairs: list[tuple[int, int]]) -> list[Comparison]:
+    return [
+        Comparison(a, b, 1.0 if segs[a].true_return > segs[b].true_return else 0.0)
+        for a, b in pairs
+    ]
+
+
+def make_trainer(config: RewardTrainingConfig = FAST, seed: int = 0) -> RewardTrainer:
+    ens = RewardEnsemble(OBS, ACT, n_members=M, hidden=(32, 32), seed=seed)
+    return RewardTrainer(ens, config, CPU, seed=seed)
+
+
+def raw_pref_probs(ens: RewardEnsemble, segs: dict[int, Segment], pairs: list) -> np.ndarray:
+    """Per-member ``sigmoid(R_l - R_r)`` of the raw (un-normalized) rewards: ``(M, P)``."""
+
+    def ret(i: int) -> torch.Tensor:
+        obs, act, nxt = (torch.tensor(a) for a in segs[i].transitions())
+        return ens.member_rewards(obs, act, nxt).sum(-1)
+
+    with torch.no_grad():
+        return torch.stack([torch.sigmoid(ret(a) - ret(b)) for a, b in pairs], 1).numpy()
+
+
+def initial_loss(trainer: RewardTrainer, segs: dict[int, Segment], comps: list) -> float:
+    """Mean loss of the untrained ensemble with the inputs standardized as fit() will."""
+    feats = np.concatenate([np.concatenate(s.transitions(), -1) for s in segs.values()])
+    trainer.ensemble.set_input_stats(feats.mean(0), feats.std(0))
+    p = raw_pref_probs(trainer.ensemble, segs, [(c.left_id, c.right_id) for c in comps])
+    diff = torch.logit(torch.tensor(p, dtype=torch.float64))
+    labels = torch.tensor([c.label for c in comps], dtype=torch.float64).expand_as(diff)
+    return float(random_answer_bce(diff, labels, 0.1).mean())
+
+
+def test_learns_separable_preferences() -> None:
+    segs = make_segments(120)
+    comps = true_comparisons(segs, make_pairs(400, 120))
+    trainer = make_trainer()
+    before = initial_loss(trainer, segs, comps)
+    stats = trainer.fit(comps, segs)
+    assert isinstance(stats, FitStats)
+    assert stats.train_loss < 0.3 < before
+    assert stats.val_accuracy > 0.9
+    assert stats.n_train + stats.n_val == len(comps)
+    # The learned (normalized) reward also orders fresh clips like the true return.
+    fresh = make_segments(60, seed=7)
+    ret = trainer.ensemble.clip_returns(list(fresh.values())).mean(0)
+    truth = np.array([s.true_return for s in fresh.values()])
+    assert np.corrcoef(ret, truth)[0, 1] > 0.9
+
+
+def test_stats_after_fit_normalize_inputs_and_each_member_output() -> None:
+    segs = make_segments(40)
+    comps = true_comparisons(segs, make_pairs(60, 40))
+    trainer = make_trainer(dataclasses.replace(FAST, epochs=3))
+    trainer.fit(comps, segs)
+    used = sorted({i for c in comps for i in (c.left_id, c.right_id)})
+    obs, act, nxt = (np.concatenate([segs[i].transitions()[k] for i in used]) for k in range(3))
+    ens = trainer.ensemble
+    feats = np.concatenate([obs, act, nxt], -1)
+    np.testing.assert_allclose(ens.input_mean.numpy(), feats.mean(0), atol=1e-5)
+    np.testing.assert_allclose(ens.input_std.numpy(), feats.std(0), rtol=1e-4)
+    with torch.no_grad():
+        normed = ens.normalize(
+            ens.member_rewards(torch.tensor(obs), torch.tensor(act), torch.tensor(nxt))
+        )
+    np.testing.assert_allclose(normed.mean(1).numpy(), np.zeros(M), atol=1e-4)
+    np.testing.assert_allclose(normed.std(1, correction=0).numpy(), np.ones(M), atol=1e-4)
+
+
+def test_ties_are_soft_targets() -> None:
+    segs = make_segments(40)
+    pairs = make_pairs(80, 40)
+    comps = [Comparison(a, b, 0.5) for a, b in pairs]
+    trainer = make_trainer(dataclasses.replace(FAST, epochs=60, weight_decay=0.0))
+    stats = trainer.fit(comps, segs)
+    assert math.isnan(stats.val_accuracy)  # no decided held-out labels
+    assert stats.train_loss == pytest.approx(math.log(2), abs=0.01)
+    probs = raw_pref_probs(trainer.ensemble, segs, pairs)
+    assert np.abs(probs - 0.5).max() < 0.1
+
+
+def test_only_skipped_comparisons_raise() -> None:
+    segs = make_segments(4)
+    with pytest.raises(ValueError, match="all 2 were skipped"):
+        make_trainer().fit([Comparison(0, 1, None), Comparison(2, 3, None)], segs)
+
+
+def test_skipped_comparisons_are_not_trained_on() -> None:
+    segs = make_segments(30)
+    comps = true_comparisons(segs, make_pairs(40, 30))
+    # Skips refer to clips that are not even in `segments`: they must never be read.
+    skips = [Comparison(100 + k, 200 + k, None) for k in range(10)]
+    mixed = comps[:10] + skips + comps[10:]
+    a, b = make_trainer(), make_trainer()
+    stats_a = a.fit(comps, segs)
+    stats_b = b.fit(mixed, segs)
+    assert stats_a == stats_b
+    for pa, pb in zip(a.ensemble.parameters(), b.ensemble.parameters(), strict=True):
+        assert torch.equal(pa, pb)
+
+
+def test_validation_split_is_stable_and_about_one_over_e() -> None:
+    held = [is_held_out(0, a, b, 1 / math.e) for a in range(60) for b in range(60) if a != b]
+    assert 0.33 < np.mean(held) < 0.40
+    assert held != [
+        is_held_out(1, a, b, 1 / math.e) for a in range(60) for b in range(60) if a != b
+    ]
+    segs = make_segments(40)
+    comps = true_comparisons(segs, make_pairs(120, 40))
+    expected = sum(is_held_out(5, c.left_id, c.right_id, FAST.val_fraction) for c in comps)
+    trainer = RewardTrainer(RewardEnsemble(OBS, ACT, hidden=(8,)), FAST, CPU, seed=5)
+    stats = trainer.fit(comps, segs)
+    assert stats.n_val == expected
+    assert stats.n_train == len(comps) - expected
+
+
+def test_unequal_clip_lengths_raise() -> None:
+    segs = make_segments(2) | {2: make_segments(1, length=T + 1)[0]}
+    with pytest.raises(ValueError, match="same length"):
+        make_trainer().fit([Comparison(0, 1, 1.0), Comparison(1, 2, 0.0)], segs)
+
+
+def test_l2_weight_adapts_to_val_train_ratio() -> None:
+    # Ties only: train and val loss both ~ln 2, ratio < 1.1 -> less L2.
+    segs = make_segments(40)
+    ties = [Comparison(a, b, 0.5) for a, b in make_pairs(80, 40)]
+    trainer = make_trainer(dataclasses.replace(FAST, epochs=40))
+    stats = trainer.fit(ties, segs)
+    assert stats.weight_decay == trainer.weight_decay == pytest.approx(FAST.weight_decay / 1.5)
+    # Random labels on a few comparisons: memorized, val loss >> train -> more L2.
+    rng = np.random.default_rng(0)
+    segs = make_segments(60)
+    noise = [Comparison(a, b, float(rng.integers(2))) for a, b in make_pairs(60, 60)]
+    cfg = dataclasses.replace(FAST, epochs=100, random_answer_prob=0.0)
+    trainer = make_trainer(cfg)
+    stats = trainer.fit(noise, segs)
+    assert stats.val_loss > 1.5 * stats.train_loss
+    assert trainer.weight_decay == pytest.approx(cfg.weight_decay * 1.5)
+    # Without adaptation it stays put.
+    fixed = make_trainer(dataclasses.replace(cfg, adapt_l2=False))
+    assert fixed.fit(noise, segs).weight_decay == cfg.weight_decay
+
+
+def test_fit_is_deterministic_for_a_seed() -> None:
+    segs = make_segments(30)
+    comps = true_comparisons(segs, make_pairs(50, 30))
+    cfg = dataclasses.replace(FAST, epochs=5)
+    a, b, c = make_trainer(cfg), make_trainer(cfg), make_trainer(cfg, seed=1)
+    assert a.fit(comps, segs) == b.fit(comps, segs)
+    c.fit(comps, segs)
+    for pa, pb, pc in zip(
+        a.ensemble.parameters(), b.ensemble.parameters(), c.ensemble.parameters(), strict=True
+    ):
+        assert torch.equal(pa, pb)
+        assert not torch.equal(pa, pc)
+
+
+def test_state_dict_round_trip_resumes_exactly() -> None:
+    segs = make_segments(30)
+    comps = true_comparisons(segs, make_pairs(60, 30))
+    cfg = dataclasses.replace(FAST, epochs=4)
+    first = make_trainer(cfg)
+    first.fit(comps[:30], segs)
+    buf = io.BytesIO()
+    torch.save({"trainer": first.state_dict(), "ensemble": first.ensemble.state_dict()}, buf)
+    buf.seek(0)
+    saved = torch.load(buf, weights_only=True)
+    resumed = make_trainer(cfg, seed=0)
+    resumed.ensemble.load_state_dict(saved["ensemble"])
+    resumed.load_state_dict(saved["trainer"])
+    assert resumed.weight_decay == first.weight_decay and resumed.fit_count == 1
+    assert first.fit(comps, segs) == resumed.fit(comps, segs)
+    for pa, pb in zip(first.ensemble.parameters(), resumed.ensemble.parameters(), strict=True):
+        assert torch.equal(pa, pb)
+
+
+def test_random_answer_bce() -> None:
+    diff = torch.tensor([-30.0, -1.0, 0.0, 2.0, 30.0])
+    p = 0.9 * torch.sigmoid(diff) + 0.05
+    for y in (0.0, 0.5, 1.0):
+        target = torch.full_like(diff, y)
+        expected = -(y * torch.log(p) + (1 - y) * torch.log(1 - p))
+        torch.testing.assert_close(random_answer_bce(diff, target, 0.1), expected)
+    # The random-answer floor bounds the loss of a confidently wrong prediction.
+    assert float(random_answer_bce(torch.tensor(-100.0), torch.tensor(1.0), 0.1)) == (
+        pytest.approx(-math.log(0.05), rel=1e-5)
+    )
+
+
+def test_config_validates() -> None:
+    with pytest.raises(ValueError, match="val_fraction"):
+        RewardTrainingConfig(val_fraction=1.0)
+    with pytest.raises(ValueError, match="random_answer_prob"):
+        RewardTrainingConfig(random_answer_prob=-0.1)
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+def test_fit_on_cuda_matches_cpu() -> None:
+    segs = make_segments(120)
+    comps = true_comparisons(segs, make_pairs(400, 120))
+    cpu = make_trainer()
+    gpu = RewardTrainer(
+        RewardEnsemble(OBS, ACT, M, (32, 32), seed=0), FAST, torch.device("cuda"), 0
+    )
+    stats_cpu, stats_gpu = cpu.fit(comps, segs), gpu.fit(comps, segs)
+    assert gpu.ensemble.input_mean.is_cuda
+    assert stats_gpu.val_accuracy > 0.9
+    assert stats_gpu.train_loss == pytest.approx(stats_cpu.train_loss, abs=0.05)
+    clips = list(segs.values())[:20]
+    out = gpu.ensemble.predict(
+        *(np.concatenate([c.transitions()[k] for c in clips]) for k in range(3))
+    )
+    assert isinstance(out, np.ndarray) and out.shape == (20 * T,)
+    probs = gpu.ensemble.preference_probs(clips[:10], clips[10:])
+    assert probs.shape == (M, 10)

@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 export MUJOCO_GL ?= egl
 
 DEMO_RUN ?= runs/demo
-DEMO_ARGS ?= --env HalfCheetah-v5 --algo sac --steps 30000 --labels 300 --seed 0
+DEMO_ARGS ?= --env HalfCheetah-v5 --algo sac --steps 20000 --labels 200 --seed 0
 
 .PHONY: install demo test lint typecheck clean
 

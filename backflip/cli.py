@@ -47,10 +47,16 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _train(config: TrainConfig) -> int:
-    from backflip.checks import check_run_dir, check_train_config, resolve_device
+    from backflip.checks import (
+        check_run_dir,
+        check_train_config,
+        limit_cpu_threads,
+        resolve_device,
+    )
     from backflip.loop import train
 
     device = resolve_device(config.device)
+    limit_cpu_threads(device)
     check_train_config(config)
     check_run_dir(config)
     summary = train(config, device)

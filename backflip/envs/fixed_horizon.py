@@ -7,7 +7,7 @@ from typing import Any, SupportsFloat
 import gymnasium as gym
 
 
-class FixedHorizon(gym.Wrapper):
+class FixedHorizon(gym.Wrapper, gym.utils.RecordConstructorArgs):
     """Never terminates; truncates after exactly ``horizon`` steps.
 
     Envs that end an episode when the agent falls tell the agent what is good through the
@@ -17,7 +17,8 @@ class FixedHorizon(gym.Wrapper):
     def __init__(self, env: gym.Env, horizon: int) -> None:
         if horizon < 1:
             raise ValueError(f"horizon must be >= 1, got {horizon}")
-        super().__init__(env)
+        gym.utils.RecordConstructorArgs.__init__(self, horizon=horizon)  # env.spec.make() works
+        gym.Wrapper.__init__(self, env)
         self.horizon = horizon
         self._t = 0
 

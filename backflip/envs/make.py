@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import Any
 
 import gymnasium as gym
+import mujoco
 from gymnasium.envs.mujoco import MujocoEnv
 
 from backflip.envs.fixed_horizon import FixedHorizon
@@ -29,6 +32,24 @@ def default_horizon(env_id: str) -> int:
     return int(check_env_id(env_id).max_episode_steps or 1000)
 
 
+@contextlib.contextmanager
+def _without_asset_deprecations() -> Iterator[None]:
+    """Drops MuJoCo's deprecation warning about gymnasium's own HalfCheetah model
+    (``settotalmass``), which a user cannot act on; it would also write
+    ``MUJOCO_LOG.TXT`` into the working directory. Other warnings pass through."""
+    previous = mujoco.get_mju_user_warning()
+
+    def warn(message: str) -> None:
+        if "settotalmass" not in message and previous is not None:
+            previous(message)
+
+    mujoco.set_mju_user_warning(warn)
+    try:
+        yield
+    finally:
+        mujoco.set_mju_user_warning(previous)
+
+
 def make_env(
     env_id: str,
     horizon: int | None = None,
@@ -50,11 +71,12 @@ def make_env(
         # Where the env has a health check, its bonus stays a reward term; only the
         # termination goes.
         kwargs["terminate_when_unhealthy"] = False
-    try:
-        env = gym.make(spec, render_mode=render_mode, **kwargs)
-    except TypeError:
-        kwargs.pop("terminate_when_unhealthy", None)
-        env = gym.make(spec, render_mode=render_mode, **kwargs)
+    with _without_asset_deprecations():
+        try:
+            env = gym.make(spec, render_mode=render_mode, **kwargs)
+        except TypeError:
+            kwargs.pop("terminate_when_unhealthy", None)
+            env = gym.make(spec, render_mode=render_mode, **kwargs)
     if not isinstance(env.unwrapped, MujocoEnv):
         env.close()
         raise EnvError(f"{env_id!r} is not a MuJoCo env (backflip needs physics states)")

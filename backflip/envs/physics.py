@@ -33,7 +33,7 @@ def mujoco_env(env: gym.Env) -> MujocoEnv:
     return base
 
 
-class PhysicsInfo(gym.Wrapper):
+class PhysicsInfo(gym.Wrapper, gym.utils.RecordConstructorArgs):
     """Adds ``info["physics_state"]`` (after the step) and ``info["oracle_reward"]``.
 
     ``oracle_reward`` is the env's reward without the terms in :data:`HIDDEN_TERMS`:
@@ -42,7 +42,8 @@ class PhysicsInfo(gym.Wrapper):
 
     def __init__(self, env: gym.Env) -> None:
         mujoco_env(env)
-        super().__init__(env)
+        gym.utils.RecordConstructorArgs.__init__(self)  # env.spec.make() works
+        gym.Wrapper.__init__(self, env)
 
     def reset(self, **kwargs: Any) -> tuple[Any, dict[str, Any]]:
         obs, info = self.env.reset(**kwargs)

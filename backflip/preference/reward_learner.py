@@ -88,17 +88,22 @@ class RewardLearner:
                 )
 
         method: QueryMethod = self.query if probs is not None else "uniform"
-        pairs = select_queries(len(pool), n, method, self.rng, preference_probs=probs)
+        # Spares, best first: a pair asked in an earlier round is passed over.
+        pairs = select_queries(len(pool), 2 * n + 8, method, self.rng, preference_probs=probs)
         asked = self.store.asked_pairs()
         count = 0
         for i, j in pairs:
-            left_id, right_id = self._store_id(pool[i]), self._store_id(pool[j])
-            if frozenset((left_id, right_id)) in asked:
+            if count == n:
+                break
+            known = self._stored.get(id(pool[i])), self._stored.get(id(pool[j]))
+            if None not in known and frozenset(known) in asked:
                 continue
+            left_id, right_id = self._store_id(pool[i]), self._store_id(pool[j])
             label = self.oracle.compare(pool[i], pool[j])
             self.store.add_comparison(
                 Comparison(left_id, right_id, label, source="synthetic", labeller="synthetic")
             )
+            asked.add(frozenset((left_id, right_id)))
             count += 1
         return count
 

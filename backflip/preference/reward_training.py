@@ -27,7 +27,9 @@ class RewardTrainingConfig:
     """How the reward ensemble is fit to comparisons."""
 
     epochs: int = 50
-    """Passes over each member's bootstrap sample per fit."""
+    """Passes over each member's bootstrap sample in the first fit."""
+    refit_epochs: int = 10
+    """Passes in each later fit, which starts from the previous fit's weights."""
     batch_size: int = 64
     """Comparisons per member per optimizer step."""
     lr: float = 3e-4
@@ -42,8 +44,8 @@ class RewardTrainingConfig:
     """Keep val loss within 1.1-1.5x train loss by scaling the L2 weight by 1.5."""
 
     def __post_init__(self) -> None:
-        if self.epochs < 1 or self.batch_size < 1:
-            raise ValueError("epochs and batch_size must be >= 1")
+        if self.epochs < 1 or self.refit_epochs < 1 or self.batch_size < 1:
+            raise ValueError("epochs, refit_epochs and batch_size must be >= 1")
         if self.lr <= 0 or self.weight_decay < 0:
             raise ValueError("lr must be > 0 and weight_decay >= 0")
         if not 0 <= self.val_fraction < 1:
@@ -200,7 +202,7 @@ class RewardTrainer:
             group["weight_decay"] = self.weight_decay
         eps = cfg.random_answer_prob
         ens.train()
-        for _ in range(cfg.epochs):
+        for _ in range(cfg.epochs if self.fit_count == 0 else cfg.refit_epochs):
             order_t = torch.as_tensor(rng.permuted(boot, axis=1), device=self.device)
             for start in range(0, n_train, cfg.batch_size):
                 batch = order_t[:, start : start + cfg.batch_size]  # (M, B)

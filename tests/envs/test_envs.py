@@ -1,0 +1,171 @@
+"""make_env: fixed horizon, physics-state replay, oracle reward, seeding, bad ids, env checker."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+import pytest
+from gymnasium.utils.env_checker import check_env
+
+from backflip.envs.fixed_horizon import FixedHorizon
+from backflip.envs.make import EnvError, check_env_id, make_env
+from backflip.envs.physics import physics_state, set_physics_state
+
+HORIZON = 300
+Policy = Callable[[gym.Env, np.random.Generator], np.ndarray]
+Episode = tuple[int, bool, bool, np.ndarray, list[dict[str, Any]]]
+
+
+def falling(env: gym.Env, rng: np.random.Generator) -> np.ndarray:
+    """Full torque on every joint: Hopper falls within a few dozen steps."""
+    return np.asarray(env.action_space.high, dtype=np.float32)
+
+
+def random(env: gym.Env, rng: np.random.Generator) -> np.ndarray:
+    low, high = env.action_space.low, env.action_space.high
+    return rng.uniform(low, high).astype(np.float32)
+
+
+def run_episode(env: gym.Env, policy: Policy, seed: int = 0, max_steps: int = 10_000) -> Episode:
+    """Steps until the episode ends; returns (steps, terminated, truncated, obs, infos)."""
+    rng = np.random.default_rng(seed)
+    obs, info = env.reset(seed=seed)
+    observations, infos = [obs], [info]
+    for t in range(1, max_steps + 1):
+        obs, _reward, terminated, truncated, info = env.step(policy(env, rng))
+        observations.append(obs)
+        infos.append(info)
+        if terminated or truncated:
+            return t, terminated, truncated, np.array(observations), infos
+    raise AssertionError(f"episode did not end within {max_steps} steps")
+
+
+@pytest.mark.parametrize("policy", [random, falling])
+def test_fixed_horizon_never_terminates_and_truncates_at_horizon(policy: Policy) -> None:
+    env = make_env("Hopper-v5", horizon=HORIZON)
+    for seed in (0, 1):  # the step count restarts with each reset
+        steps, terminated, truncated, _, _ = run_episode(env, policy, seed=seed)
+        assert (steps, terminated, truncated) == (HORIZON, False, True)
+        if policy is falling:  # it fell long before the end, and the episode went on
+            assert not env.unwrapped.is_healthy
+    env.close()
+
+
+def test_without_fixed_horizon_hopper_terminates_when_it_falls() -> None:
+    env = make_env("Hopper-v5", horizon=HORIZON, fixed_horizon=False)
+    assert not isinstance(env, FixedHorizon)
+    steps, terminated, truncated, _, _ = run_episode(env, falling)
+    assert terminated and not truncated
+    assert steps < 100
+    env.close()
+
+
+def test_default_horizon_is_the_registered_one() -> None:
+    env = make_env("Hopper-v5")
+    assert isinstance(env, FixedHorizon)
+    assert env.horizon == 1000
+    env.close()
+
+
+def test_physics_state_shape_and_replay() -> None:
+    env = make_env("Hopper-v5", horizon=60)
+    model = env.unwrapped.model
+    _, _, _, observations, infos = run_episode(env, random, seed=3)
+    states = [info["physics_state"] for info in infos]
+    for state in states:
+        assert state.shape == (1 + model.nq + model.nv,)
+        assert state.dtype == np.float64
+    assert states[0][0] == 0.0 and states[-1][0] > 0.0  # time goes forward
+    np.testing.assert_array_equal(states[-1][1 : 1 + model.nq], env.unwrapped.data.qpos)
+
+    # Re-run the same actions from recorded states, in a second env reset elsewhere.
+    rng = np.random.default_rng(3)
+    actions = [random(env, rng) for _ in range(60)]
+    replay = make_env("Hopper-v5", horizon=60)
+    replay.reset(seed=99)
+    for t in (0, 17, 59):
+        set_physics_state(replay, states[t])
+        np.testing.assert_array_equal(physics_state(replay), states[t])  # renders the same
+        obs, _, _, _, info = replay.step(actions[t])
+        # Equal up to round-off: the state leaves out MuJoCo's solver warm start.
+        np.testing.assert_allclose(obs, observations[t + 1], rtol=0, atol=1e-9)
+        np.testing.assert_allclose(info["physics_state"], states[t + 1], rtol=0, atol=1e-9)
+    # A different action from the same state does not give the same observation.
+    set_physics_state(replay, states[17])
+    obs, *_ = replay.step(-actions[17])
+    assert not np.allclose(obs, observations[18])
+    env.close()
+    replay.close()
+
+
+def test_oracle_reward_leaves_out_control_cost() -> None:
+    env = make_env("HalfCheetah-v5", horizon=20)
+    env.reset(seed=0)
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        _, reward, _, _, info = env.step(random(env, rng))
+        assert info["reward_ctrl"] < 0.0  # a cost the oracle must not see
+        assert info["oracle_reward"] == float(reward) - float(info["reward_ctrl"])
+        assert info["oracle_reward"] == pytest.approx(info["reward_forward"])
+    env.close()
+
+
+def test_same_seed_same_trajectory_and_other_seed_differs() -> None:
+    a = make_env("HalfCheetah-v5", horizon=50)
+    b = make_env("HalfCheetah-v5", horizon=50)
+    _, _, _, obs_a, infos_a = run_episode(a, random, seed=7)
+    _, _, _, obs_b, infos_b = run_episode(b, random, seed=7)
+    np.testing.assert_array_equal(obs_a, obs_b)
+    rewards_a = [info["oracle_reward"] for info in infos_a[1:]]
+    rewards_b = [info["oracle_reward"] for info in infos_b[1:]]
+    assert rewards_a == rewards_b
+    _, _, _, obs_c, _ = run_episode(b, random, seed=8)
+    assert not np.allclose(obs_a, obs_c)
+    a.close()
+    b.close()
+
+
+@pytest.mark.parametrize(
+    ("env_id", "match"),
+    [("Nope-v9", "unknown env id 'Nope-v9'"), ("CartPole-v1", "is not a MuJoCo env")],
+)
+def test_bad_env_ids_raise_env_error(env_id: str, match: str) -> None:
+    with pytest.raises(EnvError, match=match):
+        make_env(env_id, horizon=10)
+
+
+def test_check_env_id_rejects_unknown_id() -> None:
+    with pytest.raises(EnvError, match="unknown env id"):
+        check_env_id("Nope-v9")
+    assert check_env_id("Hopper-v5").id == "Hopper-v5"
+
+
+def test_horizon_below_one_is_refused() -> None:
+    base = make_env("Hopper-v5", horizon=5, fixed_horizon=False)
+    with pytest.raises(ValueError, match="horizon must be >= 1"):
+        FixedHorizon(base, 0)
+    base.close()
+
+
+def test_gymnasium_env_checker_passes_on_the_wrapped_env() -> None:
+    env = make_env("HalfCheetah-v5", horizon=50)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "wrapped env" and infinite-bounds notices
+        check_env(env, skip_render_check=True)  # includes env.spec.make() of the wrappers
+    env.close()
+
+
+def test_spec_make_rebuilds_the_same_wrappers() -> None:
+    env = make_env("Hopper-v5", horizon=40)
+    again = env.spec.make()
+    assert isinstance(again, FixedHorizon) and again.horizon == 40
+    steps, terminated, truncated, obs_again, _ = run_episode(again, falling)
+    assert (steps, terminated, truncated) == (40, False, True)
+    _, _, _, obs, _ = run_episode(env, falling)
+    np.testing.assert_array_equal(obs, obs_again)
+    env.close()
+    again.close()

@@ -1,0 +1,236 @@
+"""Bad input to ``backflip train`` / ``backflip eval``: exit 2, one clear line, nothing touched.
+
+Every case runs the real command in a subprocess, with its own folder as the working
+directory; the folder is compared before and after. The subprocesses run four at a time
+(each spends ~3 s of CPU importing torch), all in one module fixture.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+import torch
+
+from backflip.config import TrainConfig, save_config
+
+CUDA = torch.cuda.is_available()
+TIMEOUT_S = 120
+
+
+def _save(run: Path, **fields: object) -> None:
+    run.mkdir(parents=True, exist_ok=True)
+    save_config(TrainConfig(run_dir=run, **fields), run / "config.json")  # type: ignore[arg-type]
+
+
+def _new_run(*flags: str) -> Callable[[Path], list[str]]:
+    """A fresh run directory that must not be created."""
+    return lambda root: ["train", "--run-dir", str(root / "run"), *flags]
+
+
+def _existing_dir(root: Path) -> list[str]:
+    run = root / "run"
+    run.mkdir()
+    (run / "notes.txt").write_text("mine, keep out\n")
+    return ["train", "--run-dir", str(run)]
+
+
+def _resume_missing(root: Path) -> list[str]:
+    return ["train", "--resume", "--run-dir", str(root / "run")]
+
+
+def _junk_config(data: bytes) -> Callable[[Path], list[str]]:
+    def setup(root: Path) -> list[str]:
+        run = root / "run"
+        run.mkdir()
+        (run / "config.json").write_bytes(data)
+        return ["train", "--resume", "--run-dir", str(run)]
+
+    return setup
+
+
+def _mismatched_config(root: Path) -> list[str]:
+    run = root / "run"
+    _save(run, env="HalfCheetah-v5")
+    return ["train", "--resume", "--run-dir", str(run), "--env", "Hopper-v5"]
+
+
+def _corrupted_labels(root: Path) -> list[str]:
+    run = root / "run"
+    _save(run)
+    # clips/ is there as in any learned run (LabelStore makes it before it reads the db).
+    (run / "clips").mkdir()
+    (run / "labels.sqlite").write_bytes(b"this is not a database\x00\xff" * 64)
+    return ["train", "--resume", "--run-dir", str(run)]
+
+
+def _incomplete_checkpoint(root: Path) -> list[str]:
+    run = root / "run"
+    _save(run)
+    folder = run / "checkpoints" / "step_000001000"
+    folder.mkdir(parents=True)
+    (folder / "agent.pt").write_bytes(b"half written")
+    (run / "checkpoints" / "LATEST").write_text("step_000001000")
+    return ["train", "--resume", "--run-dir", str(run)]
+
+
+def _eval_no_config(root: Path) -> list[str]:
+    run = root / "run"
+    run.mkdir()
+    (run / "metrics.csv").write_text("step\n1\n")
+    return ["eval", str(run)]
+
+
+def _eval_no_checkpoint(root: Path) -> list[str]:
+    run = root / "run"
+    _save(run)
+    (run / "checkpoints").mkdir()
+    return ["eval", str(run)]
+
+
+@dataclasses.dataclass(frozen=True)
+class Case:
+    setup: Callable[[Path], list[str]]
+    phrases: tuple[str, ...]
+    absent: tuple[str, ...] = ()
+
+
+CASES: dict[str, Case] = {
+    "unknown-env": Case(_new_run("--env", "Nope-v9"), ("unknown env id 'Nope-v9'",)),
+    "not-mujoco": Case(_new_run("--env", "CartPole-v1"), ("'CartPole-v1' is not a MuJoCo env",)),
+    "steps-0": Case(_new_run("--steps", "0"), ("--steps must be positive, got 0",)),
+    "steps-neg": Case(_new_run("--steps", "-5"), ("--steps must be positive, got -5",)),
+    "labels-0": Case(_new_run("--labels", "0"), ("--labels must be positive, got 0",)),
+    "segment-too-long": Case(
+        _new_run("--segment-len", "5000"),
+        ("--segment-len 5000 is longer than an episode (1000 steps)",),
+    ),
+    "existing-dir": Case(_existing_dir, ("already exists", "--resume")),
+    "resume-missing": Case(_resume_missing, ("--resume: no run to resume",)),
+    "resume-config-bytes": Case(
+        _junk_config(b"\xff\xfe{{ not json"), ("config.json is corrupted",)
+    ),
+    "resume-mismatch": Case(
+        _mismatched_config,
+        ("run was made differently", "--env Hopper-v5 (run has HalfCheetah-v5)"),
+        absent=("--steps", "--seed", "--run-dir"),
+    ),
+    "resume-corrupt-labels": Case(_corrupted_labels, ("labels.sqlite is corrupted",)),
+    "resume-incomplete-checkpoint": Case(
+        _incomplete_checkpoint, ("step_000001000", "incomplete or missing")
+    ),
+    "eval-no-config": Case(_eval_no_config, ("not a backflip run (no config.json)",)),
+    "eval-no-checkpoint": Case(_eval_no_checkpoint, ("has no checkpoint yet",)),
+    # With CUDA, --device cuda is valid and would start a run: skipped there.
+    "device-cuda": Case(_new_run("--device", "cuda"), ("--device cuda", "CUDA is not available")),
+}
+SKIPPED = {"device-cuda"} if CUDA else set()
+NAMES = [
+    pytest.param(name, marks=pytest.mark.skip("CUDA is available")) if name in SKIPPED else name
+    for name in sorted(CASES)
+]
+
+
+@dataclasses.dataclass(frozen=True)
+class Outcome:
+    proc: subprocess.CompletedProcess[str]
+    before: dict[str, object]
+    after: dict[str, object]
+
+
+def _snapshot(root: Path) -> dict[str, object]:
+    """Every path under ``root``: a folder, or a file's bytes and modification time."""
+    out: dict[str, object] = {}
+    for path in sorted(root.rglob("*")):
+        rel = str(path.relative_to(root))
+        if path.is_dir():
+            out[rel] = "<dir>"
+        else:
+            out[rel] = (path.read_bytes(), path.stat().st_mtime_ns)
+    return out
+
+
+def _backflip(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "MUJOCO_GL": "egl"}
+    return subprocess.run(
+        [sys.executable, "-m", "backflip.cli", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT_S,
+    )
+
+
+@pytest.fixture(scope="module")
+def outcomes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Outcome]:
+    """Runs every case at once, each in its own folder."""
+    jobs: dict[str, tuple[Path, list[str], dict[str, object]]] = {}
+    for name, case in CASES.items():
+        if name in SKIPPED:
+            continue
+        root = tmp_path_factory.mktemp(name)
+        args = case.setup(root)
+        jobs[name] = (root, args, _snapshot(root))
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        futures = {
+            name: pool.submit(_backflip, args, root) for name, (root, args, _) in jobs.items()
+        }
+        return {
+            name: Outcome(futures[name].result(), before, _snapshot(root))
+            for name, (root, _, before) in jobs.items()
+        }
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_bad_input_is_one_clear_line(name: str, outcomes: dict[str, Outcome]) -> None:
+    case, out = CASES[name], outcomes[name]
+    stderr = out.proc.stderr
+    assert "Traceback" not in stderr, stderr
+    assert out.proc.returncode == 2, (out.proc.returncode, stderr)
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1, stderr
+    assert lines[0].startswith("backflip: error: "), stderr
+    for phrase in case.phrases:
+        assert phrase in lines[0], (phrase, lines[0])
+    for phrase in case.absent:
+        assert phrase not in lines[0], (phrase, lines[0])
+    assert out.proc.stdout == "", out.proc.stdout
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_bad_input_touches_nothing(name: str, outcomes: dict[str, Outcome]) -> None:
+    """No run directory made, no file written (not even MUJOCO_LOG.TXT in the cwd)."""
+    out = outcomes[name]
+    assert out.after.keys() == out.before.keys(), (
+        f"created {sorted(out.after.keys() - out.before.keys())}, "
+        f"removed {sorted(out.before.keys() - out.after.keys())}"
+    )
+    changed = [path for path in out.before if out.before[path] != out.after[path]]
+    assert not changed, f"changed {changed}"
+
+
+def test_existing_dir_keeps_its_file(outcomes: dict[str, Outcome]) -> None:
+    out = outcomes["existing-dir"]
+    assert out.after["run/notes.txt"][0] == b"mine, keep out\n"  # type: ignore[index]
+    assert "run/config.json" not in out.after
+
+
+def test_train_help_lists_the_contract(capsys: pytest.CaptureFixture[str]) -> None:
+    """In process (tyro only, no torch): ``--help`` exits 0 and names the CLI contract."""
+    from backflip.cli import main
+
+    with pytest.raises(SystemExit) as exit_:
+        main(["train", "--help"])
+    assert exit_.value.code == 0
+    out = capsys.readouterr().out
+    assert out.startswith("usage: backflip train")
+    for flag in ("--teacher-beta", "--segment-len", "--run-dir", "--resume", "--device"):
+        assert re.search(rf"{flag}\b", out), flag

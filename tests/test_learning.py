@@ -1,0 +1,49 @@
+"""Learning from a synthetic oracle: the learned reward tracks the true one, the policy learns.
+
+Hopper-v5 with a fixed 200-step horizon: a random policy falls and loses the health
+bonus; a policy trained on the learned reward stays up and hops forward.
+"""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from backflip.config import TrainConfig
+from backflip.loop import train
+
+HOPPER = dict(env="Hopper-v5", algo="ppo", steps=20_000, horizon=200, seed=0, eval_episodes=5)
+
+# Measured with these seeds on the development machine (2 CPU cores, ~40 s):
+# learned-reward policy 164.5, random policy -55.8, held-out correlation 0.97.
+MARGIN_OVER_RANDOM = 150.0
+
+
+def test_synthetic_oracle_teaches_hopper_to_stay_up(tmp_path) -> None:
+    torch.set_num_threads(1)
+    config = TrainConfig(**HOPPER, labels=60, rounds=8, run_dir=tmp_path)  # type: ignore[arg-type]
+    summary = train(config, torch.device("cpu"), progress=False)
+    assert summary["labels"] == 60
+    assert summary["reward_true_corr"] > 0.8
+    assert summary["pref_accuracy"] > 0.6
+    assert (
+        summary["eval_true_return_mean"] > summary["random_true_return_mean"] + MARGIN_OVER_RANDOM
+    )
+
+
+@pytest.mark.slow
+def test_learned_reward_nearly_matches_true_reward_baseline(tmp_path) -> None:
+    torch.set_num_threads(1)
+    runs = {
+        reward: train(
+            TrainConfig(**HOPPER, labels=200, reward=reward, run_dir=tmp_path / reward),  # type: ignore[arg-type]
+            torch.device("cpu"),
+            progress=False,
+        )
+        for reward in ("true", "learned")
+    }
+    true, learned = runs["true"], runs["learned"]
+    random = learned["random_true_return_mean"]
+    # Progress over random reached with 200 labels, relative to the true-reward baseline.
+    share = (learned["eval_true_return_mean"] - random) / (true["eval_true_return_mean"] - random)
+    assert share > 0.6

@@ -176,3 +176,24 @@ def test_state_dict_round_trip_with_weights_only() -> None:
     fresh.load_state_dict(state)
     obs, act, nxt = random_inputs(20)
     torch.testing.assert_close(fresh(obs, act, nxt), ens(obs, act, nxt), rtol=0, atol=0)
+
+
+def test_small_batch_numpy_path_matches_torch_and_follows_weight_updates() -> None:
+    ens = RewardEnsemble(5, 2, n_members=3, seed=0)
+    ens.set_input_stats(torch.rand(12) + 0.5, torch.rand(12) + 0.5)
+    ens.set_output_stats(torch.rand(3), torch.rand(3) + 0.5)
+    rng = np.random.default_rng(0)
+    obs, act, nxt = rng.normal(size=(7, 5)), rng.normal(size=(7, 2)), rng.normal(size=(7, 5))
+
+    def torch_path() -> np.ndarray:
+        with torch.no_grad():
+            out = ens(*(torch.as_tensor(a, dtype=torch.float32) for a in (obs, act, nxt)))
+        return out.numpy()
+
+    np.testing.assert_allclose(ens.predict(obs, act, nxt), torch_path(), atol=1e-5)
+    before = ens.predict(obs, act, nxt)
+    with torch.no_grad():  # as an optimizer step would, in place
+        ens.weights[0].add_(0.5)
+    after = ens.predict(obs, act, nxt)
+    assert not np.allclose(before, after)
+    np.testing.assert_allclose(after, torch_path(), atol=1e-5)

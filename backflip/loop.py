@@ -178,7 +178,6 @@ def gather_random_clips(run: Run) -> None:
     for _ in range(episodes * run.horizon):
         venv.step(rng.uniform(low, high, size=(venv.num_envs, *low.shape)))
     run.learner.add_clips(venv.drain())
-    venv.episodes_done = 0
 
 
 def ask_due(run: Run, step: int) -> None:

@@ -13,7 +13,7 @@ from backflip.agents.factory import make_agent
 from backflip.checks import UsageError
 from backflip.config import TrainConfig, load_config
 from backflip.envs.make import default_horizon, make_env
-from backflip.evaluate import true_returns
+from backflip.evaluate import episode_returns, returns_summary
 from backflip.run_dir import RunDir, RunDirError
 
 
@@ -35,8 +35,8 @@ def evaluate_run(root: Path, episodes: int, seed: int, device: torch.device) -> 
     def policy(obs: np.ndarray) -> np.ndarray:
         return agent.predict(obs, deterministic=True)[0]
 
-    final = true_returns(config.env, horizon, policy, episodes, seed)
-    random = true_returns(config.env, horizon, None, episodes, seed)
+    final = episode_returns(config.env, horizon, policy, episodes, seed)
+    random = episode_returns(config.env, horizon, None, episodes, seed)
     return {
         "run_dir": str(root),
         "env_id": config.env,
@@ -44,10 +44,7 @@ def evaluate_run(root: Path, episodes: int, seed: int, device: torch.device) -> 
         "reward": config.reward,
         "steps": int(agent.num_timesteps),
         "episodes": episodes,
-        "true_return_mean": float(final.mean()),
-        "true_return_std": float(final.std()),
-        "random_true_return_mean": float(random.mean()),
-        "random_true_return_std": float(random.std()),
+        **returns_summary(final, random),
     }
 
 

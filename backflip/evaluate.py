@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 
 import numpy as np
@@ -11,20 +12,46 @@ from backflip.envs.make import make_env
 Policy = Callable[[np.ndarray], np.ndarray]
 
 
-def true_returns(
+@dataclasses.dataclass(frozen=True)
+class Returns:
+    """Per-episode returns, each ``(episodes,)``.
+
+    Attributes:
+        true: the env's own reward (what ``--reward true`` trains on).
+        oracle: the synthetic oracle's reward: the env's without control costs.
+    """
+
+    true: np.ndarray
+    oracle: np.ndarray
+
+
+def episode_returns(
     env_id: str, horizon: int | None, policy: Policy | None, episodes: int, seed: int
-) -> np.ndarray:
-    """``(episodes,)`` true returns on the fixed-horizon env; ``policy=None`` acts randomly."""
+) -> Returns:
+    """Returns on the fixed-horizon env; ``policy=None`` acts uniformly at random."""
     env = make_env(env_id, horizon=horizon)
     env.action_space.seed(seed)
-    out = np.zeros(episodes)
+    true, oracle = np.zeros(episodes), np.zeros(episodes)
     for ep in range(episodes):
         obs, _ = env.reset(seed=seed + ep)
         done = False
         while not done:
             action = env.action_space.sample() if policy is None else policy(obs)
-            obs, reward, terminated, truncated, _ = env.step(action)
-            out[ep] += float(reward)
+            obs, reward, terminated, truncated, info = env.step(action)
+            true[ep] += float(reward)
+            oracle[ep] += float(info["oracle_reward"])
             done = terminated or truncated
     env.close()
-    return out
+    return Returns(true, oracle)
+
+
+def returns_summary(final: Returns, random: Returns) -> dict[str, float]:
+    """The evaluation keys shared by ``summary.json`` and ``backflip eval``."""
+    return {
+        "eval_true_return_mean": float(final.true.mean()),
+        "eval_true_return_std": float(final.true.std()),
+        "random_true_return_mean": float(random.true.mean()),
+        "random_true_return_std": float(random.true.std()),
+        "eval_oracle_return_mean": float(final.oracle.mean()),
+        "random_oracle_return_mean": float(random.oracle.mean()),
+    }

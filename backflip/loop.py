@@ -29,7 +29,7 @@ from backflip.agents.learned_reward import LearnedRewardVecEnv
 from backflip.agents.relabel import relabel_replay_buffer
 from backflip.config import TrainConfig, save_config
 from backflip.envs.make import default_horizon, make_env
-from backflip.evaluate import true_returns
+from backflip.evaluate import episode_returns, returns_summary
 from backflip.preference.ensemble import RewardEnsemble
 from backflip.preference.label_store import LabelStore
 from backflip.preference.oracle import SyntheticOracle, TeacherConfig
@@ -226,8 +226,8 @@ def summarize(run: Run, wall_s: float) -> dict[str, object]:
         return agent.predict(obs, deterministic=True)[0]
 
     seed = config.seed + 10_000  # evaluation episodes the agent never trained on
-    final = true_returns(config.env, run.horizon, policy, config.eval_episodes, seed)
-    random = true_returns(config.env, run.horizon, None, config.eval_episodes, seed)
+    final = episode_returns(config.env, run.horizon, policy, config.eval_episodes, seed)
+    random = episode_returns(config.env, run.horizon, None, config.eval_episodes, seed)
     learned = run.learner is not None
     fit = run.last_fit
     accuracy = None if fit is None or math.isnan(fit.val_accuracy) else fit.val_accuracy
@@ -238,10 +238,7 @@ def summarize(run: Run, wall_s: float) -> dict[str, object]:
         "steps": int(agent.num_timesteps),
         "labels": run.store.n_answered() if run.store is not None else 0,
         "wall_s": round(wall_s, 1),
-        "eval_true_return_mean": float(final.mean()),
-        "eval_true_return_std": float(final.std()),
-        "random_true_return_mean": float(random.mean()),
-        "random_true_return_std": float(random.std()),
+        **returns_summary(final, random),
         "reward_true_corr": run.learner.heldout_correlation() if learned else None,  # type: ignore[union-attr]
         "pref_accuracy": accuracy if learned else None,
         "eval_episodes": config.eval_episodes,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sqlite3
@@ -50,3 +51,20 @@ def test_resume_after_kill_9_keeps_every_label(tmp_path) -> None:
     pairs = [frozenset(row[1:3]) for row in after]
     assert len(set(pairs)) == len(pairs)
     assert (run_dir / "summary.json").exists()
+
+    # `backflip eval` reads the finished run and prints one JSON line.
+    evaluated = subprocess.run(
+        [sys.executable, "-m", "backflip.cli", "eval", str(run_dir), "--episodes", "2"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert evaluated.returncode == 0, evaluated.stderr[-2000:]
+    lines = evaluated.stdout.strip().splitlines()
+    assert len(lines) == 1
+    result = json.loads(lines[0])
+    assert result["steps"] >= 4096 and result["episodes"] == 2
+    assert {"eval_true_return_mean", "eval_true_return_std", "random_true_return_mean"} <= set(
+        result
+    )

@@ -81,7 +81,6 @@ class LabelStore:
         self.run_dir = Path(run_dir)
         self.db_path = self.run_dir / DB_NAME
         self.clip_dir = self.run_dir / CLIP_DIR
-        self.clip_dir.mkdir(parents=True, exist_ok=True)
         self._cache: OrderedDict[int, Segment] = OrderedDict()
         self._cache_size = cache_size
         self._lock = threading.RLock()
@@ -102,6 +101,7 @@ class LabelStore:
         except ValueError:
             self.close()
             raise
+        self.clip_dir.mkdir(parents=True, exist_ok=True)  # only for a store that opened
 
     # -- connection -------------------------------------------------------------------
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import tyro
 
@@ -29,14 +28,33 @@ class EvalArgs:
     """auto, cpu or cuda."""
 
 
+@dataclasses.dataclass(frozen=True)
+class VideoArgs:
+    """Write policy.mp4, progress.mp4, pairs.mp4 and curves.png of a run."""
+
+    run_dir: Annotated[Path, tyro.conf.Positional]
+    """the run directory written by backflip train."""
+    out: Path | None = None
+    """output folder; default RUN_DIR/videos."""
+    quality: Literal["fast", "high"] = "fast"
+    """fast: no shadows, reflections or anti-aliasing (software rendering); high: all."""
+    episodes: int = 2
+    """episodes of the final policy in policy.mp4."""
+    width: int = 320
+    """frame width in pixels."""
+    height: int = 240
+    """frame height in pixels."""
+
+
 def main(argv: list[str] | None = None) -> int:
-    os.environ.setdefault("MUJOCO_GL", "egl")
     args = tyro.extras.subcommand_cli_from_dict(
-        {"train": TrainConfig, "eval": EvalArgs}, prog="backflip", args=argv
+        {"train": TrainConfig, "eval": EvalArgs, "video": VideoArgs}, prog="backflip", args=argv
     )
     try:
         if isinstance(args, TrainConfig):
             return _train(args)
+        if isinstance(args, VideoArgs):
+            return _video(args)
         return _eval(args)
     except UsageError as err:
         print(f"backflip: error: {err}", file=sys.stderr)
@@ -79,6 +97,19 @@ def _eval(args: EvalArgs) -> int:
         raise UsageError(f"--episodes must be at least 1, got {args.episodes}")
     result = evaluate_run(args.run_dir, args.episodes, args.seed, resolve_device(args.device))
     print(json.dumps(result))
+    return 0
+
+
+def _video(args: VideoArgs) -> int:
+    from backflip.video.make_videos import make_videos
+
+    if args.episodes < 1 or args.width < 16 or args.height < 16:
+        raise UsageError("--episodes must be >= 1 and --width/--height >= 16")
+    written = make_videos(
+        args.run_dir, args.out, args.quality, args.episodes, args.width, args.height
+    )
+    for path in written.values():
+        print(path)
     return 0
 
 

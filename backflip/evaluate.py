@@ -55,3 +55,20 @@ def returns_summary(final: Returns, random: Returns) -> dict[str, float]:
         "eval_oracle_return_mean": float(final.oracle.mean()),
         "random_oracle_return_mean": float(random.oracle.mean()),
     }
+
+
+def episode_states(
+    env_id: str, horizon: int, policy: Policy, seed: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """One episode's physics states ``(T + 1, 1 + nq + nv)`` and true rewards ``(T,)``."""
+    env = make_env(env_id, horizon=horizon)
+    obs, info = env.reset(seed=seed)
+    states, rewards = [info["physics_state"]], []
+    done = False
+    while not done:
+        obs, reward, terminated, truncated, info = env.step(policy(obs))
+        states.append(info["physics_state"])
+        rewards.append(float(reward))
+        done = terminated or truncated
+    env.close()
+    return np.stack(states), np.asarray(rewards)

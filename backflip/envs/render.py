@@ -1,0 +1,94 @@
+"""Offscreen rendering of saved physics states: clips are drawn only when someone looks."""
+
+from __future__ import annotations
+
+import os
+from typing import Literal
+
+import mujoco
+import numpy as np
+
+from backflip.envs.make import make_env
+from backflip.envs.physics import mujoco_env
+
+Quality = Literal["fast", "high"]
+
+# Shadows, reflections and multisampling cost most of a software-rendered frame
+# (benchmarks/render_throughput.py); "fast" turns them off, "high" keeps them for demos.
+_EFFECTS = (mujoco.mjtRndFlag.mjRND_SHADOW, mujoco.mjtRndFlag.mjRND_REFLECTION)
+
+
+class RenderError(RuntimeError):
+    """Offscreen rendering is not available on this machine."""
+
+
+class ClipRenderer:
+    """Draws frames of an env from ``[time, qpos, qvel]`` states, camera tracking the body.
+
+    Args:
+        env_id: gymnasium id of a MuJoCo env.
+        width, height: frame size in pixels.
+        quality: ``"fast"`` (no shadows, reflections or anti-aliasing) or ``"high"``.
+    """
+
+    def __init__(
+        self, env_id: str, width: int = 320, height: int = 240, quality: Quality = "fast"
+    ) -> None:
+        env = make_env(env_id, horizon=1)
+        base = mujoco_env(env)
+        self.model = base.model
+        self.dt = float(base.dt)  # seconds of simulated time per env step
+        self.data = mujoco.MjData(self.model)
+        self.model.vis.global_.offwidth = max(width, self.model.vis.global_.offwidth)
+        self.model.vis.global_.offheight = max(height, self.model.vis.global_.offheight)
+        self.model.vis.quality.offsamples = 4 if quality == "high" else 0
+        self.quality = quality
+        self.width, self.height = width, height
+        self.camera = _tracking_camera(self.model, getattr(base, "mujoco_renderer", None))
+        try:
+            self.renderer = mujoco.Renderer(self.model, height=height, width=width)
+        except Exception as err:  # the GL backends raise several unrelated types
+            backend = os.environ.get("MUJOCO_GL", "(unset)")
+            raise RenderError(
+                f"offscreen rendering failed with MUJOCO_GL={backend} ({err}); "
+                "install EGL (libegl1) or OSMesa (libosmesa6), or try MUJOCO_GL=osmesa"
+            ) from None
+        env.close()
+
+    def render(self, states: np.ndarray) -> np.ndarray:
+        """``(N, height, width, 3)`` uint8 frames of ``(N, 1 + nq + nv)`` states."""
+        states = np.atleast_2d(states)
+        nq = self.model.nq
+        if states.shape[1] != 1 + nq + self.model.nv:
+            raise ValueError(
+                f"states must have {1 + nq + self.model.nv} columns, got {states.shape[1]}"
+            )
+        frames = np.empty((len(states), self.height, self.width, 3), dtype=np.uint8)
+        for i, state in enumerate(states):
+            self.data.time = state[0]
+            self.data.qpos[:] = state[1 : 1 + nq]
+            self.data.qvel[:] = state[1 + nq :]
+            mujoco.mj_forward(self.model, self.data)
+            self.renderer.update_scene(self.data, camera=self.camera)
+            if self.quality == "fast":
+                for flag in _EFFECTS:
+                    self.renderer.scene.flags[flag] = False
+            frames[i] = self.renderer.render()
+        return frames
+
+    def close(self) -> None:
+        self.renderer.close()
+
+
+def _tracking_camera(model: mujoco.MjModel, gym_renderer: object) -> mujoco.MjvCamera:
+    """A camera that follows the torso as gymnasium's default camera does for the env."""
+    config = dict(getattr(gym_renderer, "default_cam_config", None) or {})
+    camera = mujoco.MjvCamera()
+    camera.type = mujoco.mjtCamera.mjCAMERA_TRACKING
+    camera.trackbodyid = int(config.get("trackbodyid", 1))
+    camera.distance = float(config.get("distance", model.stat.extent * 1.5))
+    camera.elevation = float(config.get("elevation", -20.0))
+    camera.azimuth = float(config.get("azimuth", 90.0))
+    if "lookat" in config:
+        camera.lookat[:] = config["lookat"]
+    return camera

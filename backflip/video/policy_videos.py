@@ -1,0 +1,63 @@
+"""``policy.mp4`` (the final policy) and ``progress.mp4`` (checkpoints, early to late)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+
+from backflip.agents.checkpoint import load_policy
+from backflip.envs.render import ClipRenderer
+from backflip.evaluate import episode_states
+from backflip.finished_run import FinishedRun
+from backflip.video.frames import FPS, caption, write_video
+
+
+def frame_stride(dt: float, fps: int = FPS) -> int:
+    """Every how many env steps a frame is shown, so playback runs at about real time."""
+    return max(1, round(1.0 / (fps * dt)))
+
+
+def _episode_frames(
+    run: FinishedRun,
+    renderer: ClipRenderer,
+    seed: int,
+    title: str,
+    stride: int,
+    max_seconds: float = float("inf"),
+) -> np.ndarray:
+    states, rewards = episode_states(run.config.env, run.horizon, run.policy, seed)
+    shown = np.arange(0, min(len(states), int(max_seconds / renderer.dt) + 1), stride)
+    so_far = np.concatenate([[0.0], np.cumsum(rewards)])
+    lines = [[title, f"t={t}  true return {so_far[t]:.1f}"] for t in shown]
+    return caption(renderer.render(states[shown]), lines)
+
+
+def policy_video(run: FinishedRun, renderer: ClipRenderer, path: Path, episodes: int) -> int:
+    """The latest policy for ``episodes`` episodes; returns the frame count."""
+    stride = frame_stride(renderer.dt)
+    title = f"{run.config.env}  {run.config.reward} reward  step {run.agent.num_timesteps}"
+    chunks = (_episode_frames(run, renderer, 10_000 + ep, title, stride) for ep in range(episodes))
+    return write_video(path, chunks)
+
+
+def progress_video(
+    run: FinishedRun, renderer: ClipRenderer, path: Path, count: int = 6, seconds: float = 8.0
+) -> int:
+    """The same start state played by up to ``count`` checkpoints, early to late, in turn,
+    each for ``seconds`` of simulated time."""
+    policies = sorted(run.run_dir.policies.glob("step_*.pt"))
+    if not policies:
+        raise FileNotFoundError(f"{run.run_dir.policies} holds no policy checkpoints")
+    picks = sorted({round(i) for i in np.linspace(0, len(policies) - 1, count)})
+    stride = frame_stride(renderer.dt)
+
+    def chunks() -> Iterator[np.ndarray]:
+        for index in picks:
+            load_policy(run.agent, policies[index])
+            step = int(policies[index].stem.split("_")[1])
+            title = f"{run.config.env}  after {step} steps"
+            yield _episode_frames(run, renderer, 10_000, title, stride, seconds)
+
+    return write_video(path, chunks())

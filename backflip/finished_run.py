@@ -14,7 +14,7 @@ from backflip.agents.checkpoint import load_agent
 from backflip.agents.factory import make_agent
 from backflip.checks import UsageError
 from backflip.config import TrainConfig, load_config
-from backflip.envs.make import default_horizon, make_env
+from backflip.envs.make import EnvError, default_horizon, make_env
 from backflip.run_dir import RunDir, RunDirError
 
 
@@ -46,8 +46,11 @@ class FinishedRun:
             raise UsageError(str(err)) from None
         if checkpoint is None:
             raise UsageError(f"{root} has no checkpoint yet")
-        horizon = config.horizon or default_horizon(config.env)
-        venv = DummyVecEnv([lambda: make_env(config.env, horizon=horizon)])
+        try:
+            horizon = config.horizon or default_horizon(config.env)
+            venv = DummyVecEnv([lambda: make_env(config.env, horizon=horizon)])
+        except EnvError as err:
+            raise UsageError(f"{root}: {err}") from None
         agent = make_agent(config.algo, venv, config.seed, device, buffer_size=1)
         load_agent(agent, checkpoint / "agent.pt")
         return cls(run_dir, config, checkpoint, agent, horizon)

@@ -69,12 +69,16 @@ class ClipRenderer:
             self.data.qpos[:] = state[1 : 1 + nq]
             self.data.qvel[:] = state[1 + nq :]
             mujoco.mj_forward(self.model, self.data)
-            self.renderer.update_scene(self.data, camera=self.camera)
-            if self.quality == "fast":
-                for flag in _EFFECTS:
-                    self.renderer.scene.flags[flag] = False
-            frames[i] = self.renderer.render()
+            frames[i] = self.draw(self.data)
         return frames
+
+    def draw(self, data: mujoco.MjData) -> np.ndarray:
+        """``(height, width, 3)`` uint8 frame of ``data`` as it is (e.g. a live env's)."""
+        self.renderer.update_scene(data, camera=self.camera)
+        if self.quality == "fast":
+            for flag in _EFFECTS:
+                self.renderer.scene.flags[flag] = False
+        return self.renderer.render()
 
     def close(self) -> None:
         self.renderer.close()

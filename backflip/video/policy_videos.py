@@ -28,7 +28,8 @@ def _episode_frames(
     max_seconds: float = float("inf"),
 ) -> np.ndarray:
     states, rewards = episode_states(run.config.env, run.horizon, run.policy, seed)
-    shown = np.arange(0, min(len(states), int(max_seconds / renderer.dt) + 1), stride)
+    steps = len(states) if np.isinf(max_seconds) else int(max_seconds / renderer.dt) + 1
+    shown = np.arange(0, min(len(states), steps), stride)
     so_far = np.concatenate([[0.0], np.cumsum(rewards)])
     lines = [[title, f"t={t}  true return {so_far[t]:.1f}"] for t in shown]
     return caption(renderer.render(states[shown]), lines)

@@ -22,8 +22,15 @@ install: $(STAMP)
 
 demo: $(STAMP)
 	@if [ -e $(DEMO_RUN)/summary.json ]; then \
-		echo "$(DEMO_RUN) is a finished run; remove it or set DEMO_RUN=runs/other"; exit 2; fi
-	$(VENV)/bin/backflip train $(DEMO_ARGS) --run-dir $(DEMO_RUN) $(if $(wildcard $(DEMO_RUN)/config.json),--resume,)
+		echo "$(DEMO_RUN) is already trained (rm -r $(DEMO_RUN) to start over):"; \
+		cat $(DEMO_RUN)/summary.json; \
+	else \
+		$(VENV)/bin/backflip train $(DEMO_ARGS) --run-dir $(DEMO_RUN) \
+			$(if $(wildcard $(DEMO_RUN)/config.json),--resume,); \
+	fi
+	$(VENV)/bin/backflip video $(DEMO_RUN)
+	mkdir -p videos && cp $(DEMO_RUN)/videos/policy.gif videos/demo-policy.gif
+	@echo "videos: $(DEMO_RUN)/videos/ (policy.mp4, progress.mp4, pairs.mp4, curves.png)"
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from typing import Literal
 
 import mujoco
@@ -43,6 +44,8 @@ class ClipRenderer:
         self.model.vis.global_.offheight = max(height, self.model.vis.global_.offheight)
         self.model.vis.quality.offsamples = 4 if quality == "high" else 0
         self.quality = quality
+        self.frames_rendered = 0
+        self.render_seconds = 0.0  # wall time spent in render(), for the render-share figure
         self.width, self.height = width, height
         self.camera = _tracking_camera(self.model, getattr(base, "mujoco_renderer", None))
         try:
@@ -63,6 +66,7 @@ class ClipRenderer:
             raise ValueError(
                 f"states must have {1 + nq + self.model.nv} columns, got {states.shape[1]}"
             )
+        start = time.perf_counter()
         frames = np.empty((len(states), self.height, self.width, 3), dtype=np.uint8)
         for i, state in enumerate(states):
             self.data.time = state[0]
@@ -70,6 +74,8 @@ class ClipRenderer:
             self.data.qvel[:] = state[1 + nq :]
             mujoco.mj_forward(self.model, self.data)
             frames[i] = self.draw(self.data)
+        self.frames_rendered += len(states)
+        self.render_seconds += time.perf_counter() - start
         return frames
 
     def draw(self, data: mujoco.MjData) -> np.ndarray:

@@ -63,4 +63,8 @@ def make_videos(
         heldout_npz=run.checkpoint / "heldout_clips.npz",
     )
     renderer.close()
+    print(
+        f"rendered {renderer.frames_rendered} frames in {renderer.render_seconds:.1f} s "
+        f"({renderer.frames_rendered / max(renderer.render_seconds, 1e-9):.0f} frames/s)"
+    )
     return written

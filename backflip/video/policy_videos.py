@@ -35,12 +35,28 @@ def _episode_frames(
     return caption(renderer.render(states[shown]), lines)
 
 
-def policy_video(run: FinishedRun, renderer: ClipRenderer, path: Path, episodes: int) -> int:
-    """The latest policy for ``episodes`` episodes; returns the frame count."""
+def policy_video(
+    run: FinishedRun, renderer: ClipRenderer, path: Path, episodes: int, gif_seconds: float = 4.0
+) -> int:
+    """The latest policy for ``episodes`` episodes; returns the frame count.
+
+    Also writes a small GIF preview (half size, 15 fps, the first ``gif_seconds``) beside
+    the mp4, for READMEs and pages that don't play video.
+    """
     stride = frame_stride(renderer.dt)
     title = f"{run.config.env}  {run.config.reward} reward  step {run.agent.num_timesteps}"
-    chunks = (_episode_frames(run, renderer, 10_000 + ep, title, stride) for ep in range(episodes))
-    return write_video(path, chunks)
+    preview: list[np.ndarray] = []
+
+    def chunks() -> Iterator[np.ndarray]:
+        for ep in range(episodes):
+            frames = _episode_frames(run, renderer, 10_000 + ep, title, stride)
+            if not preview:
+                preview.append(frames[: int(gif_seconds * FPS) : 2, ::2, ::2])
+            yield frames
+
+    count = write_video(path, chunks())
+    write_video(path.with_suffix(".gif"), preview, fps=FPS // 2)
+    return count
 
 
 def progress_video(

@@ -40,8 +40,8 @@ def policy_video(
 ) -> int:
     """The latest policy for ``episodes`` episodes; returns the frame count.
 
-    Also writes a small GIF preview (half size, 15 fps, the first ``gif_seconds``) beside
-    the mp4, for READMEs and pages that don't play video.
+    Also writes a GIF preview (10 fps, the first ``gif_seconds``) beside the mp4, for
+    READMEs and pages that don't play video.
     """
     stride = frame_stride(renderer.dt)
     title = f"{run.config.env}  {run.config.reward} reward  step {run.agent.num_timesteps}"
@@ -51,11 +51,11 @@ def policy_video(
         for ep in range(episodes):
             frames = _episode_frames(run, renderer, 10_000 + ep, title, stride)
             if not preview:
-                preview.append(frames[: int(gif_seconds * FPS) : 2, ::2, ::2])
+                preview.append(frames[: int(gif_seconds * FPS) : 3])
             yield frames
 
     count = write_video(path, chunks())
-    write_video(path.with_suffix(".gif"), preview, fps=FPS // 2)
+    write_video(path.with_suffix(".gif"), preview, fps=FPS // 3)
     return count
 
 

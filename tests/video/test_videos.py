@@ -97,7 +97,7 @@ def test_backflip_video_writes_the_four_files(tiny_run, tmp_path) -> None:
     assert pairs.count_frames() == min(12, 6) * 2 * 26
     assert imageio.imread(out / "curves.png").shape[:2] == (400, 1200)
     gif = imageio.mimread(out / "policy.gif")
-    assert len(gif) == 26 and gif[0].shape[:2] == (120, 160)  # 51 frames, every 2nd
+    assert len(gif) == 17 and gif[0].shape[:2] == (240, 320)  # 51 frames, every 3rd
 
 
 def test_backflip_video_errors_are_one_line(tiny_run, tmp_path) -> None:

@@ -40,8 +40,16 @@ def make_videos(
     folder = writable_folder(out or run.run_dir.videos)
     try:
         renderer = ClipRenderer(run.config.env, width, height, quality)
+        return _write_all(run, renderer, folder, episodes)
     except RenderError as err:
         raise UsageError(str(err)) from None
+    except FileNotFoundError as err:  # a run without clips, labels or policies yet
+        raise UsageError(f"{root}: {err}") from None
+
+
+def _write_all(
+    run: FinishedRun, renderer: ClipRenderer, folder: Path, episodes: int
+) -> dict[str, Path]:
     written: dict[str, Path] = {}
     # The progress video loads older policies into the agent: the final one goes first.
     written["policy"] = folder / "policy.mp4"
@@ -54,7 +62,7 @@ def make_videos(
         act_dim = int(run.agent.action_space.shape[0])  # type: ignore[index]
         ensemble = load_ensemble(run, obs_dim, act_dim)
         written["pairs"] = folder / "pairs.mp4"
-        pairs_video(run, renderer, written["pairs"])
+        pairs_video(run, renderer, ensemble, written["pairs"])
     written["curves"] = folder / "curves.png"
     curves_png(
         run.run_dir.metrics,

@@ -26,7 +26,12 @@ def load_ensemble(run: FinishedRun, obs_dim: int, act_dim: int) -> RewardEnsembl
 
 
 def pairs_video(
-    run: FinishedRun, renderer: ClipRenderer, path: Path, count: int = 6, repeats: int = 2
+    run: FinishedRun,
+    renderer: ClipRenderer,
+    ensemble: RewardEnsemble,
+    path: Path,
+    count: int = 6,
+    repeats: int = 2,
 ) -> int:
     """Up to ``count`` answered comparisons spread over the run, each looped ``repeats``."""
     with LabelStore(run.run_dir.root) as store:
@@ -36,8 +41,6 @@ def pairs_video(
         picks = sorted({round(i) for i in np.linspace(0, len(comparisons) - 1, count)})
         chosen = [comparisons[i] for i in picks]
         clips = [(store.load_segment(c.left_id), store.load_segment(c.right_id)) for c in chosen]
-    obs_dim, act_dim = clips[0][0].obs.shape[1], clips[0][0].acts.shape[1]
-    ensemble = load_ensemble(run, obs_dim, act_dim)
     probs = ensemble.preference_probs([a for a, _ in clips], [b for _, b in clips]).mean(axis=0)
 
     def chunks() -> Iterator[np.ndarray]:

@@ -44,6 +44,10 @@ def check_train_config(config: TrainConfig) -> None:
         raise UsageError(str(err)) from None
     if config.steps <= 0:
         raise UsageError(f"--steps must be positive, got {config.steps}")
+    if config.seed < 0:
+        raise UsageError(f"--seed must be non-negative, got {config.seed}")
+    if config.rounds > config.steps:
+        raise UsageError(f"--rounds {config.rounds} is more than --steps {config.steps}")
     if config.reward == "learned" and config.labels <= 0:
         raise UsageError(f"--labels must be positive, got {config.labels}")
     if config.segment_len <= 0:
@@ -80,6 +84,8 @@ def check_train_config(config: TrainConfig) -> None:
 def check_run_dir(config: TrainConfig) -> None:
     """A new run needs a new folder; ``--resume`` needs an intact run made the same way."""
     run_dir = RunDir(config.resolved_run_dir())
+    if run_dir.root.exists() and not run_dir.root.is_dir():
+        raise UsageError(f"--run-dir {run_dir.root} is a file, not a folder")
     exists = run_dir.root.exists() and any(run_dir.root.iterdir())
     if not config.resume:
         if exists:
@@ -100,8 +106,10 @@ def check_run_dir(config: TrainConfig) -> None:
     if differences:
         raise UsageError(f"--resume: the run was made differently: {'; '.join(differences)}")
     try:
-        run_dir.latest_checkpoint()
+        checkpoint = run_dir.latest_checkpoint()
         if config.reward == "learned":
+            if checkpoint is not None and not run_dir.labels.exists():
+                raise RunDirError(f"{run_dir.labels} is missing: the run's labels are gone")
             LabelStore(run_dir.root).close()
     except (RunDirError, ValueError) as err:
         raise UsageError(f"--resume: {err}") from None

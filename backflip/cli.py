@@ -12,6 +12,8 @@ import tyro
 
 from backflip.checks import UsageError
 from backflip.config import TrainConfig
+from backflip.envs.make import EnvError
+from backflip.run_dir import RunDirError
 
 
 @dataclasses.dataclass(frozen=True)
@@ -56,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
         if isinstance(args, VideoArgs):
             return _video(args)
         return _eval(args)
-    except UsageError as err:
+    except (UsageError, RunDirError, EnvError) as err:
         print(f"backflip: error: {err}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
@@ -95,6 +97,8 @@ def _eval(args: EvalArgs) -> int:
 
     if args.episodes < 1:
         raise UsageError(f"--episodes must be at least 1, got {args.episodes}")
+    if args.seed < 0:
+        raise UsageError(f"--seed must be non-negative, got {args.seed}")
     result = evaluate_run(args.run_dir, args.episodes, args.seed, resolve_device(args.device))
     print(json.dumps(result))
     return 0

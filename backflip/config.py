@@ -28,7 +28,7 @@ class TrainConfig:
     reward: Literal["learned", "true"] = "learned"
     """learned: RL on the reward model; true: RL on the env's reward (the baseline)."""
     oracle: Literal["synthetic", "human"] = "synthetic"
-    """who answers queries: the synthetic teacher or a person (backflip label)."""
+    """who answers queries: the synthetic teacher, or a person (not built yet)."""
     query: Literal["uniform", "disagreement", "entropy"] = "disagreement"
     """how queries are picked from candidate pairs of recent clips."""
     segment_len: int = 50

@@ -6,6 +6,7 @@ import json
 import math
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -36,7 +37,7 @@ from backflip.preference.oracle import SyntheticOracle, TeacherConfig
 from backflip.preference.reward_learner import RewardLearner
 from backflip.preference.reward_training import FitStats, RewardTrainer, RewardTrainingConfig
 from backflip.preference.schedule import LabelSchedule
-from backflip.run_dir import RunDir
+from backflip.run_dir import RunDir, RunDirError
 
 
 @dataclass
@@ -70,11 +71,13 @@ def build_run(config: TrainConfig, device: torch.device) -> Run:
     """Builds envs, agent and reward learner; restores the latest checkpoint if any."""
     run_dir = RunDir(config.resolved_run_dir())
     run_dir.create()
-    save_config(config, run_dir.config)
+    if not run_dir.config.exists():
+        save_config(config, run_dir.config)
     horizon = config.horizon or default_horizon(config.env)
     base = DummyVecEnv([lambda: Monitor(make_env(config.env, horizon=horizon))])
     base.seed(config.seed)
     recorder = ClipRecorder(base, config.segment_len, config.env, config.seed)
+    recorder.recording = config.reward == "learned"
     venv: VecEnv = recorder
     learner = store = schedule = None
     if config.reward == "learned":
@@ -99,19 +102,32 @@ def build_run(config: TrainConfig, device: torch.device) -> Run:
     run = Run(config, run_dir, horizon, recorder, agent, learner, store, schedule)
     checkpoint = run_dir.latest_checkpoint()
     if checkpoint is not None:
-        load_agent(agent, checkpoint / "agent.pt")
-        load_replay_buffer(agent, checkpoint / "replay.npz")
-        if learner is not None:
-            learner.load(checkpoint)
-        progress = json.loads((checkpoint / "progress.json").read_text())
-        run.wall_offset = float(progress["wall_s"])
-        run.last_round_step = int(progress["step"])
-        recorder.episodes_done = int(progress["episodes"])
+        try:
+            restore(run, checkpoint)
+        except (OSError, RuntimeError, ValueError, KeyError) as err:
+            raise RunDirError(f"checkpoint {checkpoint} cannot be loaded ({err})") from None
     return run
+
+
+def restore(run: Run, checkpoint: Path) -> None:
+    """Loads agent, replay buffer, reward learner and counters from a checkpoint folder."""
+    load_agent(run.agent, checkpoint / "agent.pt")
+    load_replay_buffer(run.agent, checkpoint / "replay.npz")
+    if run.learner is not None:
+        run.learner.load(checkpoint)
+    progress = json.loads((checkpoint / "progress.json").read_text())
+    run.wall_offset = float(progress["wall_s"])
+    run.last_round_step = int(progress["step"])
+    run.recorder.episodes_done = int(progress["episodes"])
 
 
 def train(config: TrainConfig, device: torch.device, progress: bool = True) -> dict[str, object]:
     """Runs (or resumes) a whole training run; returns the summary it writes."""
+    with RunDir(config.resolved_run_dir()).lock():
+        return _train_locked(config, device, progress)
+
+
+def _train_locked(config: TrainConfig, device: torch.device, progress: bool) -> dict[str, object]:
     run = build_run(config, device)
     started = time.time() - run.wall_offset
     agent, learner, store = run.agent, run.learner, run.store
@@ -166,11 +182,16 @@ def train(config: TrainConfig, device: torch.device, progress: bool = True) -> d
     return summary
 
 
+RANDOM_PHASE_MAX_STEPS = 20_000
+"""Env steps of random actions at most, for clips about the untrained behaviour."""
+
+
 def gather_random_clips(run: Run) -> None:
     """Acts randomly for a few episodes so the first queries show the untrained behaviour."""
     assert run.schedule is not None and run.learner is not None
     clips_per_episode = max(1, run.horizon // run.config.segment_len)
-    episodes = int(np.clip(math.ceil(4 * run.schedule.due(0) / clips_per_episode), 2, 10))
+    most = max(2, RANDOM_PHASE_MAX_STEPS // run.horizon)
+    episodes = int(np.clip(math.ceil(4 * run.schedule.due(0) / clips_per_episode), 2, most))
     venv = run.recorder
     rng = np.random.default_rng([run.config.seed, 2])
     low, high = venv.action_space.low, venv.action_space.high  # type: ignore[attr-defined]
@@ -188,7 +209,7 @@ def ask_due(run: Run, step: int) -> None:
 
 
 def record_round(run: Run, step: int, wall_s: float) -> None:
-    """Appends a metrics row and writes a checkpoint the run can resume from."""
+    """Writes a checkpoint the run can resume from, then appends a metrics row."""
     fit = run.last_fit
     corr = run.learner.heldout_correlation() if run.learner is not None else None
     true_return = latest_true_return(run.agent.ep_info_buffer)
@@ -202,10 +223,6 @@ def record_round(run: Run, step: int, wall_s: float) -> None:
         "pref_accuracy": "" if fit is None else round(fit.val_accuracy, 4),
         "reward_true_corr": "" if corr is None else round(corr, 4),
     }
-    run.run_dir.append_metrics(row)
-    for key in ("pref_accuracy", "reward_true_corr", "true_return"):
-        if row[key] != "":
-            run.agent.logger.record(f"backflip/{key}", row[key])
     save_policy(run.agent, run.run_dir.policies / f"step_{step:09d}.pt")
     folder = run.run_dir.new_checkpoint(step)
     save_agent(run.agent, folder / "agent.pt")
@@ -216,6 +233,10 @@ def record_round(run: Run, step: int, wall_s: float) -> None:
     (folder / "progress.json").write_text(json.dumps(progress))
     run.run_dir.commit_checkpoint(folder)
     run.last_round_step = step
+    run.run_dir.append_metrics(row)
+    for key in ("pref_accuracy", "reward_true_corr", "true_return"):
+        if row[key] != "":
+            run.agent.logger.record(f"backflip/{key}", row[key])
 
 
 def summarize(run: Run, wall_s: float) -> dict[str, object]:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import fcntl
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 
@@ -30,6 +33,17 @@ class RunDir:
         for folder in (self.root, self.checkpoints, self.policies, self.tensorboard):
             folder.mkdir(parents=True, exist_ok=True)
 
+    @contextlib.contextmanager
+    def lock(self) -> Iterator[None]:
+        """Held while a trainer writes the run: a second trainer is refused, not mixed in."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        with (self.root / ".lock").open("a") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise RunDirError(f"{self.root} is in use by another backflip train") from None
+            yield
+
     def latest_checkpoint(self) -> Path | None:
         """The newest complete checkpoint folder, or None before the first one."""
         pointer = self.checkpoints / "LATEST"
@@ -53,9 +67,11 @@ class RunDir:
         tmp = self.checkpoints / "LATEST.tmp"
         tmp.write_text(folder.name)
         os.replace(tmp, self.checkpoints / "LATEST")
-        done = sorted(p for p in self.checkpoints.glob("step_*") if p.is_dir())
-        for old in done[:-keep]:
-            shutil.rmtree(old, ignore_errors=True)
+        folders = sorted(p for p in self.checkpoints.glob("step_*") if p.is_dir())
+        complete = [p for p in folders if (p / "COMPLETE").exists()]
+        for old in [p for p in folders if p not in complete] + complete[:-keep]:
+            if old != folder:
+                shutil.rmtree(old, ignore_errors=True)
 
     def append_metrics(self, row: dict[str, object]) -> None:
         new = not self.metrics.exists()

@@ -81,6 +81,22 @@ def _incomplete_checkpoint(root: Path) -> list[str]:
     return ["train", "--resume", "--run-dir", str(run)]
 
 
+def _run_dir_is_a_file(root: Path) -> list[str]:
+    (root / "run").write_text("a file\n")
+    return ["train", "--run-dir", str(root / "run")]
+
+
+def _labels_gone(root: Path) -> list[str]:
+    """A run with a checkpoint whose labels.sqlite was deleted: resuming would re-ask."""
+    run = root / "run"
+    _save(run)
+    folder = run / "checkpoints" / "step_000001000"
+    folder.mkdir(parents=True)
+    (folder / "COMPLETE").touch()
+    (run / "checkpoints" / "LATEST").write_text("step_000001000")
+    return ["train", "--resume", "--run-dir", str(run)]
+
+
 def _eval_no_config(root: Path) -> list[str]:
     run = root / "run"
     run.mkdir()
@@ -126,6 +142,13 @@ CASES: dict[str, Case] = {
     "resume-incomplete-checkpoint": Case(
         _incomplete_checkpoint, ("step_000001000", "incomplete or missing")
     ),
+    "seed-neg": Case(_new_run("--seed", "-1"), ("--seed must be non-negative, got -1",)),
+    "rounds-over-steps": Case(
+        _new_run("--steps", "10", "--rounds", "20"), ("--rounds 20 is more than --steps 10",)
+    ),
+    "old-mujoco-version": Case(_new_run("--env", "HalfCheetah-v3"), ("'HalfCheetah-v3'",)),
+    "run-dir-is-file": Case(_run_dir_is_a_file, ("is a file, not a folder",)),
+    "resume-labels-gone": Case(_labels_gone, ("labels.sqlite is missing",)),
     "eval-no-config": Case(_eval_no_config, ("not a backflip run (no config.json)",)),
     "eval-no-checkpoint": Case(_eval_no_checkpoint, ("has no checkpoint yet",)),
     # With CUDA, --device cuda is valid and would start a run: skipped there.

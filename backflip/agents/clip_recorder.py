@@ -57,6 +57,9 @@ class ClipRecorder(VecEnvWrapper):
 
     def step_wait(self) -> VecEnvStepReturn:
         obs, rewards, dones, infos = self.venv.step_wait()
+        if not self.recording:  # e.g. a true-reward baseline: only count episodes
+            self.episodes_done += int(np.sum(dones))
+            return obs, rewards, dones, infos
         obs = np.asarray(obs)
         assert self._actions is not None
         for i, info in enumerate(infos):
@@ -87,7 +90,7 @@ class ClipRecorder(VecEnvWrapper):
         self.episodes_done += 1
         n_steps = len(episode.acts)
         k = self.segment_len
-        if not self.recording or n_steps < k:
+        if n_steps < k:
             return
         obs = np.stack(episode.obs)
         acts = np.stack(episode.acts)

@@ -73,10 +73,13 @@ def make_env(
         kwargs["terminate_when_unhealthy"] = False
     with _without_asset_deprecations():
         try:
-            env = gym.make(spec, render_mode=render_mode, **kwargs)
-        except TypeError:
-            kwargs.pop("terminate_when_unhealthy", None)
-            env = gym.make(spec, render_mode=render_mode, **kwargs)
+            try:
+                env = gym.make(spec, render_mode=render_mode, **kwargs)
+            except TypeError:
+                kwargs.pop("terminate_when_unhealthy", None)
+                env = gym.make(spec, render_mode=render_mode, **kwargs)
+        except (gym.error.Error, ImportError) as err:  # old versions, missing extras
+            raise EnvError(f"{env_id!r} cannot be made here ({err})") from None
     if not isinstance(env.unwrapped, MujocoEnv):
         env.close()
         raise EnvError(f"{env_id!r} is not a MuJoCo env (backflip needs physics states)")

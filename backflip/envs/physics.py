@@ -9,7 +9,7 @@ import numpy as np
 from gymnasium.envs.mujoco import MujocoEnv
 
 # Reward terms a person watching a clip cannot see: left out of the oracle's reward.
-HIDDEN_TERMS = ("reward_ctrl",)
+HIDDEN_TERMS = ("reward_ctrl", "reward_contact")
 
 
 def physics_state(env: gym.Env) -> np.ndarray:

@@ -13,9 +13,9 @@ from torch import nn
 from backflip.preference.records import Segment
 
 STD_FLOOR = 1e-6
+"""Smallest standard deviation used for input or output normalization."""
 SMALL_BATCH = 256
 """Rows up to which CPU predictions skip torch (per-step rewards of a few envs)."""
-"""Smallest standard deviation used for input or output normalization."""
 
 
 def _as_tensor(x: np.ndarray | torch.Tensor, device: torch.device) -> torch.Tensor:
@@ -162,24 +162,22 @@ class RewardEnsemble(nn.Module):
 
     # --------------------------------------------------------------- numpy helpers
     @torch.no_grad()
-    def _normalized_members_np(
-        self, obs: np.ndarray, act: np.ndarray, next_obs: np.ndarray
+    def _members_np(
+        self, obs: np.ndarray, act: np.ndarray, next_obs: np.ndarray, normalized: bool = True
     ) -> torch.Tensor:
-        """Normalized member rewards ``(M, N)`` of ``(N, dim)`` arrays, in chunks."""
+        """Member rewards ``(M, N)`` of ``(N, dim)`` arrays, in chunks."""
         n = len(obs)
         if len(act) != n or len(next_obs) != n:
             raise ValueError("obs, act and next_obs must have the same number of rows")
         dev = self.device
-        parts = [
-            self.normalize(
-                self.member_rewards(
-                    _as_tensor(obs[i : i + self.chunk_size], dev),
-                    _as_tensor(act[i : i + self.chunk_size], dev),
-                    _as_tensor(next_obs[i : i + self.chunk_size], dev),
-                )
+        parts = []
+        for i in range(0, n, self.chunk_size):
+            raw = self.member_rewards(
+                _as_tensor(obs[i : i + self.chunk_size], dev),
+                _as_tensor(act[i : i + self.chunk_size], dev),
+                _as_tensor(next_obs[i : i + self.chunk_size], dev),
             )
-            for i in range(0, n, self.chunk_size)
-        ]
+            parts.append(self.normalize(raw) if normalized else raw)
         if not parts:
             return torch.zeros(self.n_members, 0, device=dev)
         return torch.cat(parts, dim=1)
@@ -188,7 +186,7 @@ class RewardEnsemble(nn.Module):
         """The learned reward of ``(N, dim)`` arrays as float32 ``(N,)``; no grad."""
         if self.device.type == "cpu" and len(obs) <= SMALL_BATCH:
             return self._predict_numpy(obs, act, next_obs)
-        out = self._normalized_members_np(obs, act, next_obs).mean(dim=0)
+        out = self._members_np(obs, act, next_obs).mean(dim=0)
         return out.cpu().numpy().astype(np.float32)
 
     def _predict_numpy(self, obs: np.ndarray, act: np.ndarray, next_obs: np.ndarray) -> np.ndarray:
@@ -213,13 +211,17 @@ class RewardEnsemble(nn.Module):
         normalized = (raw - w["output_mean"][:, None]) / w["output_std"][:, None]
         return normalized.mean(axis=0).astype(np.float32)
 
-    def clip_returns(self, segments: Sequence[Segment]) -> np.ndarray:
-        """Per-member normalized return (sum over steps) of each clip: ``(M, n_segments)``."""
+    def clip_returns(self, segments: Sequence[Segment], normalized: bool = True) -> np.ndarray:
+        """Per-member return (sum over steps) of each clip: ``(M, n_segments)``.
+
+        ``normalized`` uses each member's normalized reward (the agent's scale); raw returns
+        are what the Bradley-Terry model was fit on.
+        """
         if len(segments) == 0:
             return np.zeros((self.n_members, 0), dtype=np.float32)
         parts = [s.transitions() for s in segments]
         obs, act, next_obs = (np.concatenate([p[k] for p in parts]) for k in range(3))
-        rewards = self._normalized_members_np(obs, act, next_obs).cpu().numpy()
+        rewards = self._members_np(obs, act, next_obs, normalized).cpu().numpy()
         starts = np.cumsum([0] + [len(s) for s in segments[:-1]])
         return np.add.reduceat(rewards, starts, axis=1).astype(np.float32)
 
@@ -231,7 +233,12 @@ class RewardEnsemble(nn.Module):
             raise ValueError(
                 f"got {len(left_segments)} left clips but {len(right_segments)} right clips"
             )
-        returns = self.clip_returns([*left_segments, *right_segments]).astype(np.float64)
+        returns = self.clip_returns([*left_segments, *right_segments], normalized=False)
         p = len(left_segments)
-        diff = returns[:, :p] - returns[:, p:]
-        return (0.5 * (1.0 + np.tanh(0.5 * diff))).astype(np.float32)  # overflow-free sigmoid
+        return bradley_terry(returns[:, :p], returns[:, p:])
+
+
+def bradley_terry(left_returns: np.ndarray, right_returns: np.ndarray) -> np.ndarray:
+    """``P(left better) = sigmoid(R_left - R_right)``, elementwise, float32."""
+    diff = np.asarray(left_returns, np.float64) - np.asarray(right_returns, np.float64)
+    return (0.5 * (1.0 + np.tanh(0.5 * diff))).astype(np.float32)  # overflow-free sigmoid

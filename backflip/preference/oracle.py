@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Iterable
 from typing import Protocol
 
 import numpy as np
@@ -95,6 +96,12 @@ class SyntheticOracle:
         """Std of the returns seen so far, floored at :data:`SCALE_FLOOR`."""
         seen = self.seen()
         return max(float(seen.std()), SCALE_FLOOR) if len(seen) else SCALE_FLOOR
+
+    def remember(self, segments: Iterable[Segment]) -> None:
+        """Adds clips' returns to the history that sets the scale and the skip quantile
+        (e.g. the labelled clips of a resumed run), without answering anything."""
+        for segment in segments:
+            self._remember(self.clip_return(segment))
 
     def _remember(self, value: float) -> None:
         self._seen[self._count % len(self._seen)] = value

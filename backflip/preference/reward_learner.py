@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections import deque
 from collections.abc import Iterable
 from pathlib import Path
@@ -11,7 +12,7 @@ import torch
 
 from backflip.agents.checkpoint import atomic_torch_save
 from backflip.preference.clip_files import load_segments_npz, save_segments_npz
-from backflip.preference.ensemble import RewardEnsemble
+from backflip.preference.ensemble import RewardEnsemble, bradley_terry
 from backflip.preference.label_store import LabelStore
 from backflip.preference.oracle import Oracle
 from backflip.preference.query import QueryMethod, select_queries
@@ -81,11 +82,10 @@ class RewardLearner:
             return 0
         probs = None
         if self.query != "uniform" and self.store.n_answered() > 0:
+            returns = self.ensemble.clip_returns(pool, normalized=False)  # (M, pool)
 
             def probs(left: np.ndarray, right: np.ndarray) -> np.ndarray:
-                return self.ensemble.preference_probs(
-                    [pool[i] for i in left], [pool[i] for i in right]
-                )
+                return bradley_terry(returns[:, left], returns[:, right])
 
         method: QueryMethod = self.query if probs is not None else "uniform"
         # Spares, best first: a pair asked in an earlier round is passed over.
@@ -142,6 +142,7 @@ class RewardLearner:
         atomic_torch_save(self.ensemble.state_dict(), folder / "reward_ensemble.pt")
         atomic_torch_save(self.trainer.state_dict(), folder / "reward_trainer.pt")
         save_segments_npz(self.heldout, folder / "heldout_clips.npz")
+        (folder / "learner.json").write_text(json.dumps({"heldout_seen": self._heldout_seen}))
 
     def load(self, folder: Path) -> None:
         device = next(self.ensemble.parameters()).device
@@ -152,7 +153,11 @@ class RewardLearner:
             torch.load(folder / "reward_trainer.pt", map_location=device, weights_only=True)
         )
         self.heldout = load_segments_npz(folder / "heldout_clips.npz")
-        self._heldout_seen = len(self.heldout)
+        self._heldout_seen = int(json.loads((folder / "learner.json").read_text())["heldout_seen"])
+        # The teacher judges relative to the returns it has seen: show it the labelled clips.
+        remember = getattr(self.oracle, "remember", None)
+        if remember is not None:
+            remember(self.segments[i] for i in sorted(self.segments))
 
 
 def _labelled_ids(store: LabelStore) -> set[int]:

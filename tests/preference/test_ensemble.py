@@ -126,12 +126,14 @@ def test_clip_returns_sum_normalized_steps_and_allow_mixed_lengths() -> None:
         np.testing.assert_allclose(returns[:, k], per_step.sum(1), rtol=1e-5, atol=1e-5)
 
 
-def test_preference_probs_are_bradley_terry_of_member_returns() -> None:
+def test_preference_probs_are_bradley_terry_of_raw_member_returns() -> None:
+    """The model's own probabilities: raw returns, as in the Bradley-Terry fit."""
     ens = make_ensemble()
     rng = np.random.default_rng(0)
     left = [make_segment(rng) for _ in range(5)]
     right = [make_segment(rng) for _ in range(5)]
-    ret_l, ret_r = ens.clip_returns(left), ens.clip_returns(right)
+    ret_l = ens.clip_returns(left, normalized=False)
+    ret_r = ens.clip_returns(right, normalized=False)
     probs = ens.preference_probs(left, right)
     np.testing.assert_allclose(probs, 1 / (1 + np.exp(-(ret_l - ret_r))), rtol=1e-5)
     np.testing.assert_allclose(probs + ens.preference_probs(right, left), 1.0, rtol=1e-5)

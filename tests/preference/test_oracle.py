@@ -176,3 +176,15 @@ def test_scale_uses_only_the_latest_history() -> None:
     oracle.compare(flat(1.0), flat(-1.0))
     np.testing.assert_allclose(sorted(oracle.seen()), [-1, -1, 1, 1], rtol=1e-6)
     assert oracle.scale() == pytest.approx(1.0, rel=1e-5)
+
+
+def test_remember_restores_the_scale_a_resumed_teacher_judges_by() -> None:
+    rng = np.random.default_rng(3)
+    clips = [clip(rng.normal(size=10) * 5.0) for _ in range(40)]
+    first = SyntheticOracle(TeacherConfig(beta=1.0), seed=0)
+    for a, b in zip(clips[::2], clips[1::2], strict=True):
+        first.compare(a, b)
+    resumed = SyntheticOracle(TeacherConfig(beta=1.0), seed=0)
+    resumed.remember(clips)
+    assert resumed.scale() == pytest.approx(first.scale())
+    assert SyntheticOracle(TeacherConfig(beta=1.0), seed=0).scale() < first.scale()

@@ -29,8 +29,10 @@ def saved_states(env_id: str, n: int) -> np.ndarray:
     return np.stack(states)
 
 
-def ours(env_id: str, states: np.ndarray, width: int, height: int, quality: str) -> float:
-    renderer = ClipRenderer(env_id, width, height, quality)  # type: ignore[arg-type]
+def ours(
+    env_id: str, states: np.ndarray, width: int, height: int, quality: str, **overrides: object
+) -> float:
+    renderer = ClipRenderer(env_id, width, height, quality, **overrides)  # type: ignore[arg-type]
     renderer.render(states[:5])
     start = time.perf_counter()
     renderer.render(states)
@@ -71,6 +73,16 @@ def main() -> None:
             f"| {width}x{height} | {gym_fps:.1f} | {fast:.1f} | {fast / gym_fps:.1f}x "
             f"| {high:.1f} |"
         )
+    print("\nWhat each effect alone costs (320x240, fps):")
+    print("| fast | + shadows | + reflections | + 4x anti-aliasing |")
+    print("|---|---|---|---|")
+    alone = [
+        ours(args.env, states, 320, 240, "fast"),
+        ours(args.env, states, 320, 240, "fast", effects=("shadows",)),
+        ours(args.env, states, 320, 240, "fast", effects=("reflections",)),
+        ours(args.env, states, 320, 240, "fast", samples=4),
+    ]
+    print("| " + " | ".join(f"{fps:.1f}" for fps in alone) + " |")
 
 
 if __name__ == "__main__":

@@ -16,7 +16,12 @@ Quality = Literal["fast", "high"]
 
 # Shadows, reflections and multisampling cost most of a software-rendered frame
 # (benchmarks/render_throughput.py); "fast" turns them off, "high" keeps them for demos.
-_EFFECTS = (mujoco.mjtRndFlag.mjRND_SHADOW, mujoco.mjtRndFlag.mjRND_REFLECTION)
+EFFECTS = {
+    "shadows": mujoco.mjtRndFlag.mjRND_SHADOW,
+    "reflections": mujoco.mjtRndFlag.mjRND_REFLECTION,
+}
+QUALITY_EFFECTS: dict[str, tuple[str, ...]] = {"fast": (), "high": ("shadows", "reflections")}
+QUALITY_SAMPLES = {"fast": 0, "high": 4}  # multisample anti-aliasing
 
 
 class RenderError(RuntimeError):
@@ -30,10 +35,19 @@ class ClipRenderer:
         env_id: gymnasium id of a MuJoCo env.
         width, height: frame size in pixels.
         quality: ``"fast"`` (no shadows, reflections or anti-aliasing) or ``"high"``.
+        effects, samples: override the quality's effects (names in :data:`EFFECTS`) and
+            anti-aliasing samples, to measure what each costs.
     """
 
     def __init__(
-        self, env_id: str, width: int = 320, height: int = 240, quality: Quality = "fast"
+        self,
+        env_id: str,
+        width: int = 320,
+        height: int = 240,
+        quality: Quality = "fast",
+        *,
+        effects: tuple[str, ...] | None = None,
+        samples: int | None = None,
     ) -> None:
         env = make_env(env_id, horizon=1)
         base = mujoco_env(env)
@@ -42,7 +56,9 @@ class ClipRenderer:
         self.data = mujoco.MjData(self.model)
         self.model.vis.global_.offwidth = max(width, self.model.vis.global_.offwidth)
         self.model.vis.global_.offheight = max(height, self.model.vis.global_.offheight)
-        self.model.vis.quality.offsamples = 4 if quality == "high" else 0
+        self.model.vis.quality.offsamples = QUALITY_SAMPLES[quality] if samples is None else samples
+        on = set(QUALITY_EFFECTS[quality] if effects is None else effects)
+        self._flags = {flag: name in on for name, flag in EFFECTS.items()}
         self.quality = quality
         self.frames_rendered = 0
         self.render_seconds = 0.0  # wall time spent in render(), for the render-share figure
@@ -81,9 +97,8 @@ class ClipRenderer:
     def draw(self, data: mujoco.MjData) -> np.ndarray:
         """``(height, width, 3)`` uint8 frame of ``data`` as it is (e.g. a live env's)."""
         self.renderer.update_scene(data, camera=self.camera)
-        if self.quality == "fast":
-            for flag in _EFFECTS:
-                self.renderer.scene.flags[flag] = False
+        for flag, on in self._flags.items():
+            self.renderer.scene.flags[flag] = on
         return self.renderer.render()
 
     def close(self) -> None:

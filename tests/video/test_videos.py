@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -106,10 +108,15 @@ def test_backflip_video_errors_are_one_line(tiny_run, tmp_path) -> None:
     (empty / "config.json").write_text((tiny_run / "config.json").read_text())
     blocker = tmp_path / "a_file"
     blocker.write_text("not a folder")
+    not_mujoco = tmp_path / "cartpole"
+    shutil.copytree(tiny_run, not_mujoco)
+    config = json.loads((not_mujoco / "config.json").read_text())
+    (not_mujoco / "config.json").write_text(json.dumps({**config, "env": "CartPole-v1"}))
     for args, phrase in [
         (["video", str(empty)], "no checkpoint"),
         (["video", str(tmp_path / "missing")], "not a directory"),
         (["video", str(tiny_run), "--out", str(blocker / "sub")], "cannot create output folder"),
+        (["video", str(not_mujoco)], "is not a MuJoCo env"),
     ]:
         done = backflip(*args)
         assert done.returncode == 2

@@ -65,8 +65,6 @@ def check_train_config(config: TrainConfig) -> None:
         raise UsageError("--rounds and --eval-episodes must be at least 1")
     if not 0 <= config.initial_fraction <= 1:
         raise UsageError("--initial-fraction must be within [0, 1]")
-    if config.oracle == "human":
-        raise UsageError("--oracle human needs the labelling window, which is not built yet")
     if math.isnan(config.teacher_beta):
         raise UsageError("--teacher-beta must be a number")
     try:

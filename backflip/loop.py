@@ -87,7 +87,11 @@ def build_run(config: TrainConfig, device: torch.device) -> Run:
         ensemble = RewardEnsemble(obs_dim, act_dim, n_members=config.ensemble, seed=config.seed)
         ensemble.to(device)
         trainer = RewardTrainer(ensemble, RewardTrainingConfig(), device, seed=config.seed)
-        oracle = SyntheticOracle(teacher_config(config), seed=config.seed)
+        oracle = (
+            SyntheticOracle(teacher_config(config), seed=config.seed)
+            if config.oracle == "synthetic"
+            else None  # a person answers in `backflip label`
+        )
         learner = RewardLearner(store, oracle, ensemble, trainer, config.query, config.seed)
         schedule = LabelSchedule(config.labels, config.steps, config.initial_fraction)
         venv = LearnedRewardVecEnv(recorder, learner.reward)
@@ -133,10 +137,16 @@ def _train_locked(config: TrainConfig, device: torch.device, progress: bool) -> 
     agent, learner, store = run.agent, run.learner, run.store
     resumed = agent.num_timesteps > 0
 
+    if store is not None:
+        store.set_meta("budget", str(config.labels))
+        store.set_meta("status", "starting")
+
     # Phase 1 (gather): clips of the initial random policy, the first labels, the first fit.
     if learner is not None and not resumed:
         gather_random_clips(run)
         ask_due(run, 0)
+        if config.oracle == "human":
+            wait_for_labels(run, min(HUMAN_LABELS_TO_START, run.schedule.due(0)))  # type: ignore[union-attr]
         run.last_fit = learner.fit()
 
     # Phase 2 (act): RL on the (learned) reward. Every round, new clips are asked about,
@@ -147,7 +157,7 @@ def _train_locked(config: TrainConfig, device: torch.device, progress: bool) -> 
         if learner is not None:
             learner.add_clips(run.recorder.drain())
             ask_due(run, step)
-            run.last_fit = learner.fit()
+            run.last_fit = learner.fit() or run.last_fit
             if isinstance(agent, OffPolicyAlgorithm) and agent.replay_buffer is not None:
                 relabel_replay_buffer(agent.replay_buffer, learner.reward)
         else:
@@ -202,10 +212,30 @@ def gather_random_clips(run: Run) -> None:
 
 
 def ask_due(run: Run, step: int) -> None:
+    """Posts the queries the schedule says are due by ``step``."""
     assert run.schedule is not None and run.learner is not None and run.store is not None
-    missing = run.schedule.due(step) - run.store.n_answered()
-    run.learner.ask(missing)
+    run.learner.ask(run.schedule.due(step) - run.learner.n_asked())
     run.store.set_meta("env_steps", str(step))
+    run.store.set_meta("status", "training")
+
+
+HUMAN_LABELS_TO_START = 10
+"""Answers a person gives before RL starts: an untrained reward model teaches nothing."""
+
+
+def wait_for_labels(run: Run, minimum: int, poll_s: float = 1.0) -> None:
+    """Sleeps (no busy wait) until ``minimum`` non-skipped answers are in the store."""
+    assert run.store is not None
+    if run.store.n_answered(include_skipped=False) >= minimum:
+        return
+    run.store.set_meta("status", "waiting for labels")
+    print(
+        f"waiting for {minimum} labels before training: run `backflip label "
+        f"{run.run_dir.root}` in another terminal",
+        flush=True,
+    )
+    while run.store.n_answered(include_skipped=False) < minimum:
+        time.sleep(poll_s)
 
 
 def record_round(run: Run, step: int, wall_s: float) -> None:
@@ -234,6 +264,8 @@ def record_round(run: Run, step: int, wall_s: float) -> None:
     run.run_dir.commit_checkpoint(folder)
     run.last_round_step = step
     run.run_dir.append_metrics(row)
+    if run.store is not None and fit is not None:
+        run.store.set_meta("reward_updated_step", str(step))
     for key in ("pref_accuracy", "reward_true_corr", "true_return"):
         if row[key] != "":
             run.agent.logger.record(f"backflip/{key}", row[key])

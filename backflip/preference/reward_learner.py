@@ -30,7 +30,7 @@ class RewardLearner:
     def __init__(
         self,
         store: LabelStore,
-        oracle: Oracle,
+        oracle: Oracle | None,
         ensemble: RewardEnsemble,
         trainer: RewardTrainer,
         query: QueryMethod,
@@ -76,7 +76,11 @@ class RewardLearner:
 
     # -- queries -------------------------------------------------------------------------
     def ask(self, n: int) -> int:
-        """Asks the oracle ``n`` queries about candidate clips; returns how many were asked."""
+        """Asks ``n`` queries about candidate clips; returns how many were asked.
+
+        With a synthetic oracle each is answered at once; with a person (``oracle=None``)
+        each waits in the label store until a labelling window answers it.
+        """
         pool = list(self.candidates)
         if n <= 0 or len(pool) < 2:
             return 0
@@ -99,10 +103,13 @@ class RewardLearner:
             if None not in known and frozenset(known) in asked:
                 continue
             left_id, right_id = self._store_id(pool[i]), self._store_id(pool[j])
-            label = self.oracle.compare(pool[i], pool[j])
-            self.store.add_comparison(
-                Comparison(left_id, right_id, label, source="synthetic", labeller="synthetic")
-            )
+            if self.oracle is None:
+                self.store.add_query(left_id, right_id)
+            else:
+                label = self.oracle.compare(pool[i], pool[j])
+                self.store.add_comparison(
+                    Comparison(left_id, right_id, label, source="synthetic", labeller="synthetic")
+                )
             asked.add(frozenset((left_id, right_id)))
             count += 1
         return count
@@ -118,10 +125,18 @@ class RewardLearner:
     # -- reward model --------------------------------------------------------------------
     def fit(self) -> FitStats | None:
         """Refits the ensemble on every answered comparison; None if none is usable."""
-        comparisons = self.store.comparisons()
+        comparisons = self.store.comparisons()  # skipped ones left out
         if not comparisons:
             return None
+        for c in comparisons:  # answers to queries posted by an earlier process
+            for sid in (c.left_id, c.right_id):
+                if sid not in self.segments:
+                    self.segments[sid] = self.store.load_segment(sid)
         return self.trainer.fit(comparisons, self.segments)
+
+    def n_asked(self) -> int:
+        """Queries posted so far: answered (skips included) or still waiting."""
+        return self.store.n_answered() + self.store.pending_count()
 
     def reward(self, obs: np.ndarray, acts: np.ndarray, next_obs: np.ndarray) -> np.ndarray:
         """``(n,)`` learned rewards for ``(n, dim)`` transitions. Sees no true reward."""
@@ -155,7 +170,7 @@ class RewardLearner:
         self.heldout = load_segments_npz(folder / "heldout_clips.npz")
         self._heldout_seen = int(json.loads((folder / "learner.json").read_text())["heldout_seen"])
         # The teacher judges relative to the returns it has seen: show it the labelled clips.
-        remember = getattr(self.oracle, "remember", None)
+        remember = getattr(self.oracle, "remember", None) if self.oracle is not None else None
         if remember is not None:
             remember(self.segments[i] for i in sorted(self.segments))
 

@@ -1,0 +1,59 @@
+"""``--oracle human``: the trainer posts queries, waits for the first answers, then trains
+on whatever answers arrive through the label store (as the labelling window gives them)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+
+from backflip.preference.label_store import LabelStore
+from backflip.preference.records import Comparison
+
+ARGS = [
+    "train", "--env", "HalfCheetah-v5", "--algo", "ppo", "--steps", "3072", "--labels", "40",
+    "--horizon", "100", "--rounds", "3", "--eval-episodes", "1", "--device", "cpu",
+    "--oracle", "human",
+]  # fmt: skip
+
+
+def test_trainer_waits_for_a_person_then_trains_on_their_answers(tmp_path) -> None:
+    run_dir = tmp_path / "run"
+    env = {**os.environ, "MUJOCO_GL": "egl"}
+    trainer = subprocess.Popen(
+        [sys.executable, "-m", "backflip.cli", *ARGS, "--run-dir", str(run_dir)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    deadline = time.time() + 120
+    while not (run_dir / "labels.sqlite").exists() and time.time() < deadline:
+        time.sleep(0.2)
+    answered = 0
+    with LabelStore(run_dir) as store:
+        # The trainer waits: no RL step is taken before the first answers arrive.
+        while store.get_meta("status") != "waiting for labels" and time.time() < deadline:
+            time.sleep(0.1)
+        time.sleep(1.0)
+        assert store.get_meta("status") == "waiting for labels"
+        assert store.get_meta("env_steps") == "0"
+        assert store.pending_count() >= 10
+        while trainer.poll() is None and time.time() < deadline:
+            claimed = store.claim_query("tester")
+            if claimed is None:
+                time.sleep(0.1)
+                continue
+            query, left_id, right_id = claimed
+            left, right = store.load_segment(left_id), store.load_segment(right_id)
+            label = float(left.true_return > right.true_return)
+            store.answer(query, Comparison(left_id, right_id, label, "human", "tester"))
+            answered += 1
+        assert trainer.wait(timeout=60) == 0
+        comparisons = store.comparisons(include_skipped=True)
+        assert store.get_meta("status") == "finished"
+    assert answered >= 10 and len(comparisons) == answered
+    assert {(c.source, c.labeller) for c in comparisons} == {("human", "tester")}
+    assert (run_dir / "summary.json").exists()
+    assert "waiting for 10 labels" in (trainer.stdout.read() if trainer.stdout else "")

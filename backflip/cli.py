@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -48,15 +50,41 @@ class VideoArgs:
     """frame height in pixels."""
 
 
+@dataclasses.dataclass(frozen=True)
+class LabelArgs:
+    """Open the clip comparison window for a run that trains with --oracle human."""
+
+    run_dir: Annotated[Path, tyro.conf.Positional]
+    """the run directory of backflip train --oracle human."""
+    labeller: str | None = None
+    """name stored with each answer; default: your OS user name."""
+    width: int = 320
+    """width of each clip in pixels."""
+    height: int = 240
+    """height of each clip in pixels."""
+    synthetic_human: bool = False
+    """answer with the run's synthetic teacher by posting key presses (tests, demos)."""
+    max_labels: int | None = None
+    """quit after this many answers."""
+    screenshot: Path | None = None
+    """save a PNG of the window once the first pair shows."""
+    wait_s: float = 0.0
+    """seconds to wait for a trainer that is just starting to create the run."""
+
+
 def main(argv: list[str] | None = None) -> int:
     args = tyro.extras.subcommand_cli_from_dict(
-        {"train": TrainConfig, "eval": EvalArgs, "video": VideoArgs}, prog="backflip", args=argv
+        {"train": TrainConfig, "eval": EvalArgs, "video": VideoArgs, "label": LabelArgs},
+        prog="backflip",
+        args=argv,
     )
     try:
         if isinstance(args, TrainConfig):
             return _train(args)
         if isinstance(args, VideoArgs):
             return _video(args)
+        if isinstance(args, LabelArgs):
+            return _label(args)
         return _eval(args)
     except (UsageError, RunDirError, EnvError) as err:
         print(f"backflip: error: {err}", file=sys.stderr)
@@ -79,7 +107,18 @@ def _train(config: TrainConfig) -> int:
     limit_cpu_threads(device)
     check_train_config(config)
     check_run_dir(config)
-    summary = train(config, device)
+    if config.label_window and config.oracle != "human":
+        raise UsageError("--label-window needs --oracle human")
+    window = None
+    if config.label_window:  # a second process: the window must not wait on training
+        folder = str(config.resolved_run_dir())
+        command = [sys.executable, "-m", "backflip.cli", "label", folder, "--wait-s", "120"]
+        window = subprocess.Popen(command)
+    try:
+        summary = train(config, device)
+    finally:
+        if window is not None and window.poll() is None:
+            print("training finished; close the labelling window when you are done")
     run_dir = config.resolved_run_dir()
     print(json.dumps(summary))
     print(
@@ -114,6 +153,40 @@ def _video(args: VideoArgs) -> int:
     )
     for path in written.values():
         print(path)
+    return 0
+
+
+def _label(args: LabelArgs) -> int:
+    from backflip.config import load_config
+    from backflip.loop import teacher_config
+    from backflip.preference.label_window import LabelWindow, default_labeller
+    from backflip.preference.oracle import SyntheticOracle
+
+    deadline = time.monotonic() + args.wait_s
+    while not (args.run_dir / "labels.sqlite").exists() and time.monotonic() < deadline:
+        time.sleep(0.5)
+    if not (args.run_dir / "config.json").exists():
+        raise UsageError(f"{args.run_dir} is not a backflip run (no config.json)")
+    try:
+        config = load_config(args.run_dir / "config.json")
+    except (ValueError, TypeError) as err:
+        raise UsageError(f"{args.run_dir / 'config.json'} is corrupted ({err})") from None
+    if config.reward != "learned" or not (args.run_dir / "labels.sqlite").exists():
+        raise UsageError(f"{args.run_dir} has no labels to give: start it with --oracle human")
+    if args.width < 16 or args.height < 16:
+        raise UsageError("--width and --height must be at least 16")
+    teacher = SyntheticOracle(teacher_config(config), config.seed) if args.synthetic_human else None
+    window = LabelWindow(
+        args.run_dir,
+        config.env,
+        args.labeller or default_labeller(),
+        args.width,
+        args.height,
+        synthetic_human=teacher,
+        max_labels=args.max_labels,
+        screenshot=args.screenshot,
+    )
+    print(f"labels given: {window.run()}")
     return 0
 
 

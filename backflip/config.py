@@ -28,7 +28,7 @@ class TrainConfig:
     reward: Literal["learned", "true"] = "learned"
     """learned: RL on the reward model; true: RL on the env's reward (the baseline)."""
     oracle: Literal["synthetic", "human"] = "synthetic"
-    """who answers queries: the synthetic teacher, or a person (not built yet)."""
+    """who answers queries: the synthetic teacher, or a person in `backflip label`."""
     query: Literal["uniform", "disagreement", "entropy"] = "disagreement"
     """how queries are picked from candidate pairs of recent clips."""
     segment_len: int = 50
@@ -57,6 +57,8 @@ class TrainConfig:
     """episodes for the final evaluation of the policy and of a random policy."""
     initial_fraction: float = 0.25
     """share of the label budget asked about clips of the initial random policy."""
+    label_window: bool = False
+    """with --oracle human: also open the labelling window (backflip label) in this session."""
 
     def resolved_run_dir(self) -> Path:
         if self.run_dir is not None:
@@ -80,7 +82,7 @@ class TrainConfig:
 
 
 # Fields that may differ between a run and its resumption.
-RESUMABLE_CHANGES = ("resume", "device", "run_dir")
+RESUMABLE_CHANGES = ("resume", "device", "run_dir", "label_window")
 
 
 def save_config(config: TrainConfig, path: Path) -> None:

@@ -57,3 +57,34 @@ def test_trainer_waits_for_a_person_then_trains_on_their_answers(tmp_path) -> No
     assert {(c.source, c.labeller) for c in comparisons} == {("human", "tester")}
     assert (run_dir / "summary.json").exists()
     assert "waiting for 10 labels" in (trainer.stdout.read() if trainer.stdout else "")
+
+
+def test_trainer_and_a_synthetic_human_window_reach_the_budget(tmp_path) -> None:
+    """End to end: `backflip train --oracle human` and `backflip label --synthetic-human`."""
+    run_dir = tmp_path / "run"
+    env = {**os.environ, "MUJOCO_GL": "egl", "SDL_VIDEODRIVER": "dummy"}
+    cli = [sys.executable, "-m", "backflip.cli"]
+    trainer = subprocess.Popen(
+        [*cli, *ARGS, "--run-dir", str(run_dir)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.time() + 120
+    while not (run_dir / "labels.sqlite").exists() and time.time() < deadline:
+        time.sleep(0.2)
+    window = subprocess.run(
+        [*cli, "label", str(run_dir), "--synthetic-human", "--width", "96", "--height", "72"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert window.returncode == 0, window.stderr[-2000:]
+    assert trainer.wait(timeout=60) == 0, trainer.stderr.read() if trainer.stderr else ""
+    with LabelStore(run_dir) as store:
+        assert store.n_answered() == 40  # the whole budget
+        assert store.pending_count() == 0
+        assert {c.source for c in store.comparisons(include_skipped=True)} == {"human"}
+    assert (run_dir / "summary.json").exists()

@@ -1,0 +1,262 @@
+"""The pygame window in which a person compares clips while the agent trains.
+
+Two clips loop side by side, in sync. Left/Right arrow (or a click on a clip): that clip
+is better; Up: about equal; Down: can't tell (skipped, never trained on); u: undo the
+last answer; space: pause; -/=: slower/faster; q, Esc or closing the window: quit.
+Every answer is committed to the run's label store the moment it is given.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+
+import numpy as np  # noqa: E402
+import pygame  # noqa: E402
+
+from backflip.preference.label_store import LabelStore  # noqa: E402
+from backflip.preference.oracle import Oracle  # noqa: E402
+from backflip.preference.pair_source import PairSource, ReadyPair  # noqa: E402
+from backflip.preference.records import Comparison  # noqa: E402
+
+Choice = tuple[float | None] | str | None
+
+HELP = (
+    "<- left better   -> right better   ^ equal   v can't tell   "
+    "u undo   space pause   -/= speed   q quit"
+)
+PAD, HEADER, FOOTER = 8, 28, 44
+SPEEDS = (0.125, 0.25, 0.5, 1.0, 2.0)
+
+
+def default_labeller() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "person"
+
+
+class LabelWindow:
+    """Shows claimed queries and stores the answers; ``run()`` returns labels given.
+
+    Args:
+        run_dir: the trainer's run directory (label store and clips).
+        env_id: the env the clips come from (for rendering).
+        labeller: name stored with each answer.
+        width, height: size of each clip panel in pixels.
+        synthetic_human: if given, answers by posting the key this oracle would press,
+            ``think_s`` after a pair appears (tests and demos drive the real window).
+        max_labels: stop after this many answers (None: until quit).
+        screenshot: save the window to this PNG once the first pair is on screen.
+        on_frame: called before each frame with the window and the pair on screen
+            (tests post their events from it).
+    """
+
+    def __init__(
+        self,
+        run_dir: Path,
+        env_id: str,
+        labeller: str,
+        width: int = 320,
+        height: int = 240,
+        synthetic_human: Oracle | None = None,
+        think_s: float = 0.2,
+        max_labels: int | None = None,
+        screenshot: Path | None = None,
+        on_frame: Callable[[LabelWindow, ReadyPair | None], None] | None = None,
+    ) -> None:
+        self.run_dir, self.env_id, self.labeller = run_dir, env_id, labeller
+        self.width, self.height = width, height
+        self.synthetic_human, self.think_s = synthetic_human, think_s
+        self.max_labels, self.screenshot = max_labels, screenshot
+        self.on_frame = on_frame
+        self.given = 0
+        self.undo_stack: list[int] = []
+        self.message = ""
+
+    # -- geometry -------------------------------------------------------------------------
+    def panel(self, side: int) -> tuple[int, int, int, int]:
+        """``(x, y, w, h)`` of the left (0) or right (1) clip panel."""
+        return (PAD + side * (self.width + PAD), HEADER, self.width, self.height)
+
+    def size(self) -> tuple[int, int]:
+        return (2 * self.width + 3 * PAD, HEADER + self.height + FOOTER)
+
+    # -- the loop -------------------------------------------------------------------------
+    def run(self) -> int:
+        pygame.display.init()  # no audio: pygame.init() would open the sound card
+        pygame.font.init()
+        screen = pygame.display.set_mode(self.size())
+        pygame.display.set_caption(f"backflip label - {self.run_dir}")
+        font = pygame.font.Font(None, 20)
+        clock = pygame.time.Clock()
+        store = LabelStore(self.run_dir)
+        source = PairSource(self.run_dir, self.labeller, self.env_id, self.width, self.height)
+        current: ReadyPair | None = None
+        shown_at = 0.0
+        frame = 0.0
+        speed_index, paused = SPEEDS.index(1.0), False
+        status, status_at = "", 0.0
+        saved_screenshot = False
+        pressed_for = -1
+        try:
+            running = True
+            while running:
+                if current is None:
+                    current = source.next()
+                    shown_at, frame = time.monotonic(), 0.0
+                if self.on_frame is not None:
+                    self.on_frame(self, current)
+                now = time.monotonic()
+                if now - status_at > 0.5:
+                    status, status_at = self._status(store), now
+                for event in pygame.event.get():
+                    choice = self._choice(event)
+                    if choice == "quit":
+                        running = False
+                    elif choice == "undo":
+                        self._undo(store)
+                    elif choice == "pause":
+                        paused = not paused
+                    elif choice in ("slower", "faster"):
+                        step = -1 if choice == "slower" else 1
+                        speed_index = int(np.clip(speed_index + step, 0, len(SPEEDS) - 1))
+                    elif isinstance(choice, tuple) and current is not None:
+                        self._answer(store, source, current, choice[0])
+                        current = None
+                        status_at = 0.0
+                        if self.max_labels is not None and self.given >= self.max_labels:
+                            running = False
+                if self.synthetic_human is not None:
+                    if current is None:
+                        running = running and not self._trainer_done(store)
+                    elif now - shown_at >= self.think_s and pressed_for != current.query_id:
+                        self._press_for(current)
+                        pressed_for = current.query_id
+                self._draw(screen, font, current, int(frame), status, SPEEDS[speed_index])
+                pygame.display.flip()
+                if current is not None and not saved_screenshot and self.screenshot:
+                    pygame.image.save(screen, str(self.screenshot))
+                    saved_screenshot = True
+                if current is not None and not paused:
+                    frame += SPEEDS[speed_index]
+                clock.tick(30)
+        finally:
+            if current is not None:
+                source.done_with(current.query_id)
+                if store.query_status(current.query_id) == "claimed":
+                    store.release(current.query_id)
+            source.close(store)
+            store.close()
+            pygame.quit()
+        return self.given
+
+    # -- events ---------------------------------------------------------------------------
+    def _choice(self, event: pygame.event.Event) -> Choice:
+        """What an event asks for: ``(label,)``, a command name, or None."""
+        if event.type == pygame.QUIT:
+            return "quit"
+        if event.type == pygame.MOUSEBUTTONDOWN:
+            x, y = event.pos
+            for side, label in ((0, 1.0), (1, 0.0)):
+                px, py, w, h = self.panel(side)
+                if px <= x < px + w and py <= y < py + h:
+                    return (label,)
+            return None
+        if event.type != pygame.KEYDOWN:
+            return None
+        keys: dict[int, Choice] = {
+            pygame.K_LEFT: (1.0,),
+            pygame.K_RIGHT: (0.0,),
+            pygame.K_UP: (0.5,),
+            pygame.K_DOWN: (None,),
+            pygame.K_u: "undo",
+            pygame.K_q: "quit",
+            pygame.K_ESCAPE: "quit",
+            pygame.K_SPACE: "pause",
+            pygame.K_MINUS: "slower",
+            pygame.K_EQUALS: "faster",
+        }
+        return keys.get(event.key)
+
+    def _answer(
+        self, store: LabelStore, source: PairSource, pair: ReadyPair, label: float | None
+    ) -> None:
+        comparison = Comparison(pair.left_id, pair.right_id, label, "human", self.labeller)
+        store.answer(pair.query_id, comparison)
+        source.done_with(pair.query_id)
+        self.undo_stack.append(pair.query_id)
+        self.given += 1
+        self.message = ""
+
+    def _undo(self, store: LabelStore) -> None:
+        if not self.undo_stack:
+            self.message = "nothing to undo"
+            return
+        store.undo(self.undo_stack.pop())
+        self.given -= 1
+        self.message = "last answer undone: that pair will be asked again"
+
+    def _press_for(self, pair: ReadyPair) -> None:
+        """Posts the key the synthetic human presses for ``pair``."""
+        assert self.synthetic_human is not None
+        label = self.synthetic_human.compare(pair.left, pair.right)
+        keys = {1.0: pygame.K_LEFT, 0.0: pygame.K_RIGHT, 0.5: pygame.K_UP}
+        key = pygame.K_DOWN if label is None else keys[label]
+        pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=key))
+
+    @staticmethod
+    def _trainer_done(store: LabelStore) -> bool:
+        return store.get_meta("status") == "finished" and store.pending_count() == 0
+
+    # -- drawing --------------------------------------------------------------------------
+    def _status(self, store: LabelStore) -> str:
+        budget = store.get_meta("budget") or "?"
+        trainer = store.get_meta("status") or "not started"
+        steps = store.get_meta("env_steps") or "0"
+        updated = store.get_meta("reward_updated_step")
+        reward = f", reward model updated at step {updated}" if updated else ""
+        return (
+            f"labels {store.n_answered()}/{budget} (you: {self.given}), "
+            f"waiting {store.pending_count()}  |  trainer: {trainer}, {steps} steps{reward}"
+        )
+
+    def _draw(
+        self,
+        screen: pygame.Surface,
+        font: pygame.font.Font,
+        pair: ReadyPair | None,
+        frame: int,
+        status: str,
+        speed: float,
+    ) -> None:
+        screen.fill((30, 30, 30))
+        white, grey = (235, 235, 235), (150, 150, 150)
+        screen.blit(font.render(HELP, True, grey), (PAD, 8))
+        if pair is None:
+            text = "no query waiting - the trainer will post more; polling..."
+            if "finished" in status:
+                text = "the trainer has finished: nothing more to label (q to quit)"
+            screen.blit(font.render(text, True, white), (PAD, HEADER + self.height // 2))
+        else:
+            for side, frames in enumerate((pair.left_frames, pair.right_frames)):
+                image = np.ascontiguousarray(frames[frame % len(frames)].swapaxes(0, 1))
+                x, y, _, _ = self.panel(side)
+                screen.blit(pygame.surfarray.make_surface(image), (x, y))
+        footer_y = HEADER + self.height + 6
+        screen.blit(font.render(status, True, white), (PAD, footer_y))
+        extra = f"speed x{speed:g}" + (f"   {self.message}" if self.message else "")
+        screen.blit(font.render(extra, True, grey), (PAD, footer_y + 18))
+
+
+def open_window(run_dir: Path, **kwargs: object) -> LabelWindow:
+    """A window for the run in ``run_dir`` (env read from its config)."""
+    from backflip.config import load_config
+
+    config = load_config(run_dir / "config.json")
+    return LabelWindow(run_dir, config.env, **kwargs)  # type: ignore[arg-type]

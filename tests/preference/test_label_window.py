@@ -1,0 +1,142 @@
+"""The clip comparison window, headless (SDL's dummy video driver)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+os.environ["SDL_VIDEODRIVER"] = "dummy"
+
+import numpy as np  # noqa: E402
+import pygame  # noqa: E402
+
+from backflip.config import TrainConfig, save_config  # noqa: E402
+from backflip.envs.make import make_env  # noqa: E402
+from backflip.preference.label_store import LabelStore  # noqa: E402
+from backflip.preference.label_window import PAD, LabelWindow, ReadyPair  # noqa: E402
+from backflip.preference.records import Segment  # noqa: E402
+
+ENV, T, W, H = "HalfCheetah-v5", 10, 96, 72
+
+
+def make_run(tmp_path, n_queries: int = 6):
+    """A run directory with real clips and ``n_queries`` pending queries."""
+    save_config(TrainConfig(env=ENV, oracle="human", run_dir=tmp_path), tmp_path / "config.json")
+    env = make_env(ENV, horizon=T * 2 * n_queries)
+    env.action_space.seed(0)
+    obs, info = env.reset(seed=0)
+    obs_l, acts, rewards, states = [obs], [], [], [info["physics_state"]]
+    for _ in range(T * 2 * n_queries):
+        action = env.action_space.sample()
+        obs, reward, _, _, info = env.step(action)
+        obs_l.append(obs), acts.append(action), rewards.append(info["oracle_reward"])
+        states.append(info["physics_state"])
+    store = LabelStore(tmp_path)
+    ids = []
+    for k in range(2 * n_queries):
+        s = slice(k * T, k * T + T + 1)
+        seg = Segment(
+            obs=np.array(obs_l[s]),
+            acts=np.array(acts[k * T : k * T + T]),
+            true_rewards=np.array(rewards[k * T : k * T + T]),
+            states=np.array(states[s]),
+            env_id=ENV,
+            seed=0,
+            episode=0,
+            start_step=k * T,
+        )
+        ids.append(store.add_segment(seg))
+    queries = [store.add_query(ids[2 * q], ids[2 * q + 1]) for q in range(n_queries)]
+    return store, queries
+
+
+def scripted(events):
+    """An on_frame hook that posts the next event once a pair is on screen and the last
+    event has been handled (answers move on to the next pair; u and q don't)."""
+    pending = list(events)
+    frames_since = [0]
+
+    def hook(window: LabelWindow, pair: ReadyPair | None) -> None:
+        frames_since[0] += 1
+        if pair is not None and pending and frames_since[0] > 2 and not pygame.event.peek():
+            pygame.event.post(pending.pop(0))
+            frames_since[0] = 0
+
+    return hook
+
+
+def key(k: int) -> pygame.event.Event:
+    return pygame.event.Event(pygame.KEYDOWN, key=k)
+
+
+def window(tmp_path, events, **kwargs) -> LabelWindow:
+    return LabelWindow(tmp_path, ENV, "tester", W, H, on_frame=scripted(events), **kwargs)
+
+
+def answers(store: LabelStore) -> list[float | None]:
+    return [c.label for c in store.comparisons(include_skipped=True)]
+
+
+def test_keys_map_to_labels_and_skip_is_not_trained_on(tmp_path) -> None:
+    store, _ = make_run(tmp_path)
+    events = [key(pygame.K_LEFT), key(pygame.K_RIGHT), key(pygame.K_UP), key(pygame.K_DOWN)]
+    assert window(tmp_path, events, max_labels=4).run() == 4
+    assert answers(store) == [1.0, 0.0, 0.5, None]
+    assert [c.label for c in store.comparisons()] == [1.0, 0.0, 0.5]  # the skip is left out
+    assert {c.source for c in store.comparisons(include_skipped=True)} == {"human"}
+
+
+def test_mouse_clicks_choose_a_clip(tmp_path) -> None:
+    store, _ = make_run(tmp_path)
+    left = pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=(PAD + 5, 40), button=1)
+    right = pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=(2 * PAD + W + 5, 40), button=1)
+    window(tmp_path, [right, left], max_labels=2).run()
+    assert answers(store) == [0.0, 1.0]
+
+
+def test_undo_removes_exactly_the_last_label(tmp_path) -> None:
+    store, queries = make_run(tmp_path)
+    events = [key(pygame.K_LEFT), key(pygame.K_RIGHT), key(pygame.K_u), key(pygame.K_q)]
+    window(tmp_path, events).run()
+    assert answers(store) == [1.0]
+    assert store.query_status(queries[1]) == "pending"  # asked again later
+
+
+def test_quitting_mid_clip_loses_nothing_and_frees_its_claims(tmp_path) -> None:
+    store, queries = make_run(tmp_path)
+    events = [key(pygame.K_LEFT), key(pygame.K_RIGHT), key(pygame.K_ESCAPE)]
+    assert window(tmp_path, events).run() == 2
+    assert answers(store) == [1.0, 0.0]
+    assert [store.query_status(q) for q in queries[2:]] == ["pending"] * 4
+
+
+def test_screenshot_shows_both_clips(tmp_path) -> None:
+    make_run(tmp_path)
+    shot = tmp_path / "window.png"
+    window(tmp_path, [key(pygame.K_LEFT), key(pygame.K_q)], screenshot=shot).run()
+    image = pygame.surfarray.array3d(pygame.image.load(str(shot))).swapaxes(0, 1)
+    for side in (0, 1):
+        x = PAD + side * (W + PAD)
+        panel = image[28 : 28 + H, x : x + W]
+        assert panel.std() > 10, "a clip panel is blank"
+
+
+def test_two_windows_at_once_get_disjoint_queries(tmp_path) -> None:
+    store, _ = make_run(tmp_path, n_queries=8)
+    env = {**os.environ, "SDL_VIDEODRIVER": "dummy", "MUJOCO_GL": "egl"}
+
+    def label_window(name: str) -> subprocess.Popen[str]:
+        command = [sys.executable, "-m", "backflip.cli", "label", str(tmp_path)]
+        command += ["--labeller", name, "--synthetic-human", "--max-labels", "4"]
+        command += ["--width", str(W), "--height", str(H)]
+        return subprocess.Popen(command, env=env, text=True, stderr=subprocess.PIPE)
+
+    windows = [label_window("ann"), label_window("bob")]
+    for proc in windows:
+        assert proc.wait(timeout=120) == 0, proc.stderr.read() if proc.stderr else ""
+    rows = store.comparisons(include_skipped=True)
+    assert len(rows) == 8
+    assert len({(c.left_id, c.right_id) for c in rows}) == 8  # no query answered twice
+    assert sorted(c.labeller for c in rows) == ["ann"] * 4 + ["bob"] * 4
+    assert store.pending_count() == 0

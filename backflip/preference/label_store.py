@@ -345,6 +345,11 @@ class LabelStore:
             raise KeyError(f"no query with id {query_id}")
         return str(rows[0][0])
 
+    def claims(self) -> dict[int, str]:
+        """``{query_id: claimed_by}`` of every claimed, unanswered query."""
+        rows = self._query("SELECT id, claimed_by FROM queries WHERE status = 'claimed'")
+        return {int(query_id): str(owner) for query_id, owner in rows}
+
     def pending_count(self, include_claimed: bool = True) -> int:
         """How many queries await an answer (by default counting claimed ones too)."""
         statuses = "('pending', 'claimed')" if include_claimed else "('pending')"

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 import queue
+import socket
 import threading
 from pathlib import Path
 
@@ -53,6 +55,9 @@ class PairSource:
         self._thread = threading.Thread(target=self._work, name="pair-source", daemon=True)
         self._claimed: set[int] = set()
         self._lock = threading.Lock()
+        self.claimant = f"{labeller}#{socket.gethostname()}#{os.getpid()}"
+        with LabelStore(run_dir) as store:
+            release_orphaned_claims(store)
         self._thread.start()
 
     def next(self, timeout: float = 0.0) -> ReadyPair | None:
@@ -87,7 +92,7 @@ class PairSource:
                     if self.ready.full():
                         self._stop.wait(0.05)
                         continue
-                    claimed = store.claim_query(self.labeller)
+                    claimed = store.claim_query(self.claimant)
                     if claimed is None:
                         self._stop.wait(self.poll_s)
                         continue
@@ -113,3 +118,27 @@ class PairSource:
             renderer.close()
         except BaseException as err:  # surfaced to the window by next()
             self.error = err
+
+
+def release_orphaned_claims(store: LabelStore) -> int:
+    """Hands back queries claimed by windows of this machine whose process is gone (a
+    window killed with ``kill -9``), so a reopened window gets them at once."""
+    released = 0
+    host = socket.gethostname()
+    for query_id, owner in store.claims().items():
+        _, _, rest = owner.partition("#")
+        owner_host, _, pid = rest.rpartition("#")
+        if owner_host == host and pid.isdigit() and not _alive(int(pid)):
+            store.release(query_id)
+            released += 1
+    return released
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+import time
 
 os.environ["SDL_VIDEODRIVER"] = "dummy"
 
@@ -140,3 +142,25 @@ def test_two_windows_at_once_get_disjoint_queries(tmp_path) -> None:
     assert len({(c.left_id, c.right_id) for c in rows}) == 8  # no query answered twice
     assert sorted(c.labeller for c in rows) == ["ann"] * 4 + ["bob"] * 4
     assert store.pending_count() == 0
+
+
+def test_a_killed_window_loses_no_answer_and_a_reopened_one_carries_on(tmp_path) -> None:
+    store, queries = make_run(tmp_path, n_queries=8)
+    env = {**os.environ, "SDL_VIDEODRIVER": "dummy", "MUJOCO_GL": "egl"}
+    command = [sys.executable, "-m", "backflip.cli", "label", str(tmp_path), "--synthetic-human"]
+    command += ["--width", str(W), "--height", str(H)]
+    proc = subprocess.Popen(command, env=env, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 120
+    while store.n_answered() < 3 and time.time() < deadline:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    before = store.comparisons(include_skipped=True)
+    assert len(before) >= 3
+    assert store.claims(), "the killed window held claims"
+    store.set_meta("status", "finished")  # the synthetic human quits once all are answered
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    after = store.comparisons(include_skipped=True)
+    assert after[: len(before)] == before  # nothing lost
+    assert len(after) == len(queries) and store.pending_count() == 0  # claims handed back

@@ -146,7 +146,8 @@ def _train_locked(config: TrainConfig, device: torch.device, progress: bool) -> 
         gather_random_clips(run)
         ask_due(run, 0)
         if config.oracle == "human":
-            wait_for_labels(run, min(HUMAN_LABELS_TO_START, run.schedule.due(0)))  # type: ignore[union-attr]
+            assert run.schedule is not None
+            wait_for_labels(run, min(HUMAN_LABELS_TO_START, run.schedule.due(0)))
         run.last_fit = learner.fit()
 
     # Phase 2 (act): RL on the (learned) reward. Every round, new clips are asked about,
@@ -292,7 +293,7 @@ def summarize(run: Run, wall_s: float) -> dict[str, object]:
         "labels": run.store.n_answered() if run.store is not None else 0,
         "wall_s": round(wall_s, 1),
         **returns_summary(final, random),
-        "reward_true_corr": run.learner.heldout_correlation() if learned else None,  # type: ignore[union-attr]
+        "reward_true_corr": run.learner.heldout_correlation() if run.learner else None,
         "pref_accuracy": accuracy if learned else None,
         "eval_episodes": config.eval_episodes,
         "seed": config.seed,

@@ -252,11 +252,3 @@ class LabelWindow:
         screen.blit(font.render(status, True, white), (PAD, footer_y))
         extra = f"speed x{speed:g}" + (f"   {self.message}" if self.message else "")
         screen.blit(font.render(extra, True, grey), (PAD, footer_y + 18))
-
-
-def open_window(run_dir: Path, **kwargs: object) -> LabelWindow:
-    """A window for the run in ``run_dir`` (env read from its config)."""
-    from backflip.config import load_config
-
-    config = load_config(run_dir / "config.json")
-    return LabelWindow(run_dir, config.env, **kwargs)  # type: ignore[arg-type]

@@ -7,8 +7,10 @@ export MUJOCO_GL ?= egl
 
 DEMO_RUN ?= runs/demo
 DEMO_ARGS ?= --env HalfCheetah-v5 --algo sac --steps 20000 --labels 200 --seed 0
+BACKFLIP_RUN ?= runs/backflip
+BACKFLIP_ARGS ?= --env backflip/HopperBackflip-v0 --algo ppo --steps 2000000 --labels 900 --seed 0
 
-.PHONY: install demo test lint typecheck clean
+.PHONY: install demo backflip test lint typecheck clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,17 +22,31 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-demo: $(STAMP)
-	@if [ -e $(DEMO_RUN)/summary.json ]; then \
-		echo "$(DEMO_RUN) is already trained (rm -r $(DEMO_RUN) to start over):"; \
-		cat $(DEMO_RUN)/summary.json; \
+# Trains the run in $(1) with args $(2), resuming it if it was interrupted, unless it is done.
+define train_or_resume
+	@if [ -e $(1)/summary.json ]; then \
+		echo "$(1) is already trained (rm -r $(1) to start over):"; \
+		cat $(1)/summary.json; \
 	else \
-		$(VENV)/bin/backflip train $(DEMO_ARGS) --run-dir $(DEMO_RUN) \
-			$(if $(wildcard $(DEMO_RUN)/config.json),--resume,); \
+		$(VENV)/bin/backflip train $(2) --run-dir $(1) \
+			$$([ -e $(1)/config.json ] && echo --resume); \
 	fi
+endef
+
+demo: $(STAMP)
+	$(call train_or_resume,$(DEMO_RUN),$(DEMO_ARGS))
 	$(VENV)/bin/backflip video $(DEMO_RUN)
 	mkdir -p videos && cp $(DEMO_RUN)/videos/policy.gif videos/demo-policy.gif
 	@echo "videos: $(DEMO_RUN)/videos/ (policy.mp4, progress.mp4, pairs.mp4, curves.png)"
+
+# The Hopper learns backflips from at most 900 comparisons by a synthetic backflip judge.
+backflip: $(STAMP)
+	$(call train_or_resume,$(BACKFLIP_RUN),$(BACKFLIP_ARGS))
+	$(VENV)/bin/backflip eval $(BACKFLIP_RUN)
+	$(VENV)/bin/backflip video $(BACKFLIP_RUN) --episodes 1
+	mkdir -p videos && cp $(BACKFLIP_RUN)/videos/policy.mp4 videos/backflip.mp4
+	cp $(BACKFLIP_RUN)/videos/policy.gif videos/backflip.gif
+	@echo "videos: videos/backflip.mp4, $(BACKFLIP_RUN)/videos/"
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -6,3 +6,5 @@ import os
 os.environ.setdefault("MUJOCO_GL", "egl")
 
 __version__ = "0.1.0"
+
+from backflip import envs as _envs  # noqa: E402,F401  (registers backflip/HopperBackflip-v0)

@@ -127,6 +127,11 @@ def _train(config: TrainConfig) -> int:
         f"± {summary['eval_true_return_std']:.1f}  |  "
         f"random policy {summary['random_true_return_mean']:.1f}"
     )
+    if "flips_per_episode" in summary:
+        print(
+            f"backflips per episode {summary['flips_per_episode']:.2f}  |  "
+            f"random policy {summary['random_flips_per_episode']:.2f}"
+        )
     return 0
 
 

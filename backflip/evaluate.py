@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from backflip.envs.flips import flip_counter
 from backflip.envs.make import make_env
 
 Policy = Callable[[np.ndarray], np.ndarray]
@@ -19,10 +20,12 @@ class Returns:
     Attributes:
         true: the env's own reward (what ``--reward true`` trains on).
         oracle: the synthetic oracle's reward: the env's without control costs.
+        flips: complete backflips per episode, on envs that count them (else ``None``).
     """
 
     true: np.ndarray
     oracle: np.ndarray
+    flips: np.ndarray | None = None
 
 
 def episode_returns(
@@ -31,22 +34,34 @@ def episode_returns(
     """Returns on the fixed-horizon env; ``policy=None`` acts uniformly at random."""
     env = make_env(env_id, horizon=horizon)
     env.action_space.seed(seed)
-    true, oracle = np.zeros(episodes), np.zeros(episodes)
+    count_flips = flip_counter(env_id)
+    true, oracle, flips = np.zeros(episodes), np.zeros(episodes), np.zeros(episodes)
     for ep in range(episodes):
-        obs, _ = env.reset(seed=seed + ep)
+        obs, info = env.reset(seed=seed + ep)
+        states = [info["physics_state"]]
         done = False
         while not done:
             action = env.action_space.sample() if policy is None else policy(obs)
             obs, reward, terminated, truncated, info = env.step(action)
             true[ep] += float(reward)
             oracle[ep] += float(info["oracle_reward"])
+            if count_flips is not None:
+                states.append(info["physics_state"])
             done = terminated or truncated
+        if count_flips is not None:
+            flips[ep] = count_flips(np.stack(states))
     env.close()
-    return Returns(true, oracle)
+    return Returns(true, oracle, flips if count_flips is not None else None)
 
 
 def returns_summary(final: Returns, random: Returns) -> dict[str, float]:
     """The evaluation keys shared by ``summary.json`` and ``backflip eval``."""
+    flips = {}
+    if final.flips is not None and random.flips is not None:
+        flips = {
+            "flips_per_episode": float(final.flips.mean()),
+            "random_flips_per_episode": float(random.flips.mean()),
+        }
     return {
         "eval_true_return_mean": float(final.true.mean()),
         "eval_true_return_std": float(final.true.std()),
@@ -54,6 +69,7 @@ def returns_summary(final: Returns, random: Returns) -> dict[str, float]:
         "random_true_return_std": float(random.true.std()),
         "eval_oracle_return_mean": float(final.oracle.mean()),
         "random_oracle_return_mean": float(random.oracle.mean()),
+        **flips,
     }
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from backflip.agents.checkpoint import load_policy
+from backflip.envs.flips import flip_counter, flips_so_far, pitch_of
 from backflip.envs.render import ClipRenderer
 from backflip.evaluate import episode_states
 from backflip.finished_run import FinishedRun
@@ -32,6 +33,9 @@ def _episode_frames(
     shown = np.arange(0, min(len(states), steps), stride)
     so_far = np.concatenate([[0.0], np.cumsum(rewards)])
     lines = [[title, f"t={t}  true return {so_far[t]:.1f}"] for t in shown]
+    if flip_counter(run.config.env) is not None:
+        flips = flips_so_far(pitch_of(states))
+        lines = [[*line, f"backflips {flips[t]}"] for line, t in zip(lines, shown, strict=True)]
     return caption(renderer.render(states[shown]), lines)
 
 

@@ -1,0 +1,181 @@
+"""backflip/HopperBackflip-v0: registration, env checker, determinism, reward terms, flips."""
+
+from __future__ import annotations
+
+import itertools
+import math
+import warnings
+
+import gymnasium as gym
+import numpy as np
+import pytest
+from gymnasium.utils.env_checker import check_env
+
+from backflip.envs.flips import count_flips, flip_counter, flips_in_states
+from backflip.envs.hopper_backflip import (
+    ENV_ID,
+    PITCH,
+    STAND_HEIGHT,
+    BackflipWeights,
+    HopperBackflipEnv,
+    reward_terms,
+)
+from backflip.envs.make import make_env
+from backflip.envs.physics import physics_state, set_physics_state
+from backflip.evaluate import episode_returns
+
+TERMS = ("reward_rotation", "reward_height", "reward_upright")
+
+
+def rollout(seed: int, steps: int = 200) -> tuple[np.ndarray, list[float], list[dict]]:
+    env = make_env(ENV_ID, horizon=steps)
+    rng = np.random.default_rng(seed)
+    obs, _ = env.reset(seed=seed)
+    observations, rewards, infos = [obs], [], []
+    for _ in range(steps):
+        obs, reward, terminated, _, info = env.step(rng.uniform(-1, 1, 3))
+        assert not terminated
+        observations.append(obs)
+        rewards.append(float(reward))
+        infos.append(info)
+    env.close()
+    return np.array(observations), rewards, infos
+
+
+def test_registered_and_passes_the_env_checker() -> None:
+    env = gym.make(ENV_ID)
+    assert isinstance(env.unwrapped, HopperBackflipEnv)
+    assert env.spec is not None and env.spec.max_episode_steps == 1000
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*infinity.*")  # unbounded obs, as Hopper's
+        check_env(env.unwrapped, skip_render_check=True)
+    env.close()
+
+
+def test_deterministic_for_a_seed() -> None:
+    obs_a, rewards_a, _ = rollout(seed=3)
+    obs_b, rewards_b, _ = rollout(seed=3)
+    obs_c, _, _ = rollout(seed=4)
+    np.testing.assert_array_equal(obs_a, obs_b)
+    assert rewards_a == rewards_b
+    assert not np.array_equal(obs_a, obs_c)
+
+
+def test_reward_is_the_sum_of_its_named_terms_and_the_oracle_sees_it_all() -> None:
+    _, rewards, infos = rollout(seed=0, steps=400)
+    for reward, info in zip(rewards, infos, strict=True):
+        assert reward == pytest.approx(sum(info[term] for term in TERMS), abs=1e-9)
+        assert info["oracle_reward"] == pytest.approx(reward)  # no hidden control cost
+    # A random Hopper falls: each term is non-zero somewhere, so none is dead code.
+    for term in TERMS[::2]:
+        assert any(info[term] != 0 for info in infos), term
+
+
+def _set_pose(env: gym.Env, pitch: float, height: float, pitch_rate: float) -> np.ndarray:
+    state = physics_state(env)
+    state[1 + 1], state[1 + PITCH] = height, pitch
+    state[1 + env.unwrapped.model.nq + PITCH] = pitch_rate
+    set_physics_state(env, state)
+    return physics_state(env)  # as the env now holds it
+
+
+def _rotation_term(height: float, qvel_pitch: list[float]) -> float:
+    """``reward_rotation`` with the torso at ``height`` and ``qvel[2:6]`` as given."""
+    env = make_env(ENV_ID, horizon=10)
+    env.reset(seed=0)
+    base = env.unwrapped
+    qpos, qvel = base.data.qpos.copy(), np.zeros(base.model.nv)
+    qpos[1], qpos[PITCH] = height, 1.0
+    qvel[PITCH:] = qvel_pitch
+    env.close()
+    terms = reward_terms(qpos, qvel, False, base.masses, BackflipWeights())
+    return terms["reward_rotation"]
+
+
+@pytest.mark.parametrize(
+    ("height", "pitch_rate", "rotation"),
+    [
+        (STAND_HEIGHT, -10.0, 10.0),  # backward at full height: all of it
+        (STAND_HEIGHT, 10.0, -10.0),  # forward: penalised
+        (STAND_HEIGHT / 2, -10.0, 5.0),  # half as high: half
+        (0.0, -10.0, 0.0),  # rolling on the floor: nothing
+    ],
+)
+def test_rotation_term_is_backward_turn_rate_scaled_by_height(
+    height: float, pitch_rate: float, rotation: float
+) -> None:
+    # The whole body turning as one (joints still).
+    assert _rotation_term(height, [pitch_rate, 0, 0, 0]) == pytest.approx(rotation)
+
+
+def test_folding_at_the_hip_is_not_a_flip() -> None:
+    # Torso turning back at 10 rad/s while the hip folds at the same rate: legs stay put.
+    env = make_env(ENV_ID, horizon=10)
+    masses = env.unwrapped.masses
+    env.close()
+    torso_share = masses[0] / masses.sum()
+    assert _rotation_term(STAND_HEIGHT, [-10.0, -10.0, 0, 0]) == pytest.approx(10 * torso_share)
+    assert torso_share < 0.25
+
+
+def test_observation_shows_rotation_the_same_after_each_full_turn() -> None:
+    env = make_env(ENV_ID, horizon=10)
+    env.reset(seed=0)
+    views = []
+    for pitch in (-0.5, -0.5 - 2 * math.pi, -0.5 - 4 * math.pi):
+        _set_pose(env, pitch=pitch, height=1.0, pitch_rate=-12.0)
+        views.append(env.unwrapped._get_obs())
+    np.testing.assert_allclose(views[0], views[1], atol=1e-9)
+    np.testing.assert_allclose(views[0], views[2], atol=1e-9)
+    assert views[0][1:3] == pytest.approx([math.cos(-0.5), math.sin(-0.5)])
+    assert views[0][6 + PITCH] == -12.0  # the pitch rate: which way it turns
+    env.close()
+
+
+def scripted_states(pitches: np.ndarray) -> np.ndarray:
+    """Physics states read back from the env after setting each pitch in turn."""
+    env = make_env(ENV_ID, horizon=10)
+    env.reset(seed=0)
+    states = np.stack([_set_pose(env, p, STAND_HEIGHT, 0.0) for p in pitches])
+    env.close()
+    np.testing.assert_allclose(states[:, 1 + PITCH], pitches)
+    return states
+
+
+def turn(*waypoints: float, steps: int = 100) -> np.ndarray:
+    """Pitch trace through ``waypoints`` (in turns; negative is backward)."""
+    parts = [np.linspace(a, b, steps, endpoint=False) for a, b in itertools.pairwise(waypoints)]
+    return 2 * math.pi * np.concatenate([*parts, [waypoints[-1]]])
+
+
+@pytest.mark.parametrize(
+    ("waypoints", "flips"),
+    [
+        ((0, -1, 0), 1),  # a full backward turn and back: one flip
+        ((0, -1), 1),
+        ((0, -0.97), 0),  # not quite all the way round
+        ((0, -2.5), 2),
+        ((0, 1), 0),  # a front flip is no backflip
+        ((0, 0.5, -0.6), 0),  # forward first, then back past the start: 0.6 of a turn
+        ((0, -0.6, -0.3, -0.9, -0.5, -1.05), 1),  # rocking adds up only by net progress
+        ((0.25, -0.8), 1),  # counted from where the episode starts
+    ],
+)
+def test_flip_counter_counts_scripted_rotations(waypoints: tuple[float, ...], flips: int) -> None:
+    states = scripted_states(turn(*waypoints))
+    assert flips_in_states(states) == flips
+
+
+def test_flip_counter_unwraps_angles_given_in_minus_pi_to_pi() -> None:
+    pitch = turn(0, -2.2)
+    wrapped = np.angle(np.exp(1j * pitch))
+    assert count_flips(wrapped) == count_flips(pitch) == 2
+    assert count_flips(np.array([])) == 0
+
+
+def test_evaluation_counts_flips_on_the_backflip_env_only() -> None:
+    assert flip_counter(ENV_ID) is flips_in_states
+    assert flip_counter("Hopper-v5") is None
+    returns = episode_returns(ENV_ID, 100, None, episodes=2, seed=0)
+    assert returns.flips is not None and returns.flips.shape == (2,)
+    assert episode_returns("Hopper-v5", 100, None, episodes=1, seed=0).flips is None

@@ -1,4 +1,4 @@
-"""Count backflips: complete backward turns of the Hopper's torso, from physics states."""
+"""Count backflips: complete backward turns of the Hopper, from physics states."""
 
 from __future__ import annotations
 
@@ -31,16 +31,33 @@ def count_flips(pitch: np.ndarray) -> int:
     return int(so_far[-1]) if so_far.size else 0
 
 
-def pitch_of(states: np.ndarray) -> np.ndarray:
-    """``(T,)`` torso pitch (rad) of ``(T, 1 + nq + nv)`` ``[time, qpos, qvel]`` states."""
-    return np.asarray(states)[:, 1 + PITCH]
+def part_pitches(states: np.ndarray) -> np.ndarray:
+    """``(T, 4)`` pitch (rad) of torso, thigh, leg and foot in ``(T, 1 + nq + nv)``
+    ``[time, qpos, qvel]`` states; the torso's is ``qpos[2]``."""
+    qpos = np.asarray(states)[:, 1:]
+    # The hinges of thigh, leg and foot turn about -y: each subtracts its angle.
+    joints = np.cumsum(qpos[:, PITCH + 1 : PITCH + 4], axis=1)
+    torso = qpos[:, PITCH : PITCH + 1]
+    return np.concatenate((torso, torso - joints), axis=1)
 
 
-def flips_in_states(states: np.ndarray) -> int:
-    """Flips in the ``(T, 1 + nq + nv)`` states of one episode."""
-    return count_flips(pitch_of(states))
+def flips_in_states(states: np.ndarray) -> np.ndarray:
+    """``(T,)`` complete backflips up to each of the ``(T, 1 + nq + nv)`` states of one
+    episode: backward turns of the torso that the thigh, leg and foot made too.
+
+    Folding hip, knee and ankle turns the torso up to 345 degrees against the foot, so a
+    torso alone can seem to turn over; all four parts turn fully only in a real flip.
+    """
+    pitches = part_pitches(states)
+    return np.min([flips_so_far(pitches[:, i]) for i in range(pitches.shape[1])], axis=0)
+
+
+def count_flips_in_states(states: np.ndarray) -> int:
+    """Complete backflips in the ``(T, 1 + nq + nv)`` states of one episode."""
+    so_far = flips_in_states(states)
+    return int(so_far[-1]) if so_far.size else 0
 
 
 def flip_counter(env_id: str) -> Callable[[np.ndarray], int] | None:
-    """:func:`flips_in_states` for the backflip env; ``None`` for envs that don't flip."""
-    return flips_in_states if env_id == ENV_ID else None
+    """:func:`count_flips_in_states` for the backflip env; ``None`` for other envs."""
+    return count_flips_in_states if env_id == ENV_ID else None

@@ -22,6 +22,7 @@ from numpy.typing import NDArray
 ENV_ID = "backflip/HopperBackflip-v0"
 HOPPER_XML = str(Path(hopper_v5.__file__).parent / "assets" / "hopper.xml")
 STAND_HEIGHT = 1.25  # m, torso centre of the standing Hopper
+FLOOR_HEIGHT = 0.5  # m, torso centre at or below which the Hopper is down on the floor
 VELOCITY_CLIP = 20.0  # observed velocities are clipped to +-this (m/s, rad/s)
 PITCH = 2  # index of rooty in qpos
 BODIES = ("torso", "thigh", "leg", "foot")
@@ -40,8 +41,8 @@ class BackflipWeights:
 
     rotation: float = 1.0
     """per rad/s of backward rotation of the whole body (see :func:`body_pitch_rate`),
-    scaled by torso height over standing height (at most 1): turning in the air counts,
-    rolling on the floor hardly."""
+    times :func:`airborne_share` of the torso height: turning high up counts in full,
+    rolling on the floor not at all."""
     height: float = 5.0
     """per metre of torso height above standing (1.25 m), while the torso is off the floor."""
     upright: float = 1.0
@@ -60,6 +61,12 @@ def body_pitch_rate(qvel: np.ndarray, masses: np.ndarray) -> float:
     return float(np.dot(masses, rates) / masses.sum())
 
 
+def airborne_share(height: float) -> float:
+    """0 with the torso at :data:`FLOOR_HEIGHT` or lower, 1 at standing height or higher,
+    linear between: how much a turn counts at this torso height (m)."""
+    return min(1.0, max(0.0, (height - FLOOR_HEIGHT) / (STAND_HEIGHT - FLOOR_HEIGHT)))
+
+
 def reward_terms(
     qpos: np.ndarray,
     qvel: np.ndarray,
@@ -73,7 +80,7 @@ def reward_terms(
     return {
         "reward_rotation": weights.rotation
         * -body_pitch_rate(qvel, masses)
-        * min(1.0, max(0.0, height) / STAND_HEIGHT),
+        * airborne_share(height),
         "reward_height": weights.height * max(0.0, height - STAND_HEIGHT),
         "reward_upright": weights.upright * float(upright),
     }

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from backflip.agents.checkpoint import load_policy
-from backflip.envs.flips import flip_counter, flips_so_far, pitch_of
+from backflip.envs.flips import flip_counter, flips_in_states
 from backflip.envs.render import ClipRenderer
 from backflip.evaluate import episode_states
 from backflip.finished_run import FinishedRun
@@ -34,7 +34,7 @@ def _episode_frames(
     so_far = np.concatenate([[0.0], np.cumsum(rewards)])
     lines = [[title, f"t={t}  true return {so_far[t]:.1f}"] for t in shown]
     if flip_counter(run.config.env) is not None:
-        flips = flips_so_far(pitch_of(states))
+        flips = flips_in_states(states)
         lines = [[*line, f"backflips {flips[t]}"] for line, t in zip(lines, shown, strict=True)]
     return caption(renderer.render(states[shown]), lines)
 

@@ -11,9 +11,15 @@ import numpy as np
 import pytest
 from gymnasium.utils.env_checker import check_env
 
-from backflip.envs.flips import count_flips, flip_counter, flips_in_states
+from backflip.envs.flips import (
+    count_flips,
+    count_flips_in_states,
+    flip_counter,
+    flips_in_states,
+)
 from backflip.envs.hopper_backflip import (
     ENV_ID,
+    FLOOR_HEIGHT,
     PITCH,
     STAND_HEIGHT,
     BackflipWeights,
@@ -71,9 +77,14 @@ def test_reward_is_the_sum_of_its_named_terms_and_the_oracle_sees_it_all() -> No
         assert any(info[term] != 0 for info in infos), term
 
 
-def _set_pose(env: gym.Env, pitch: float, height: float, pitch_rate: float) -> np.ndarray:
+def _set_pose(
+    env: gym.Env, pitch: float, height: float, pitch_rate: float, joints: float = 0.0
+) -> np.ndarray:
+    """Sets torso height, pitch and pitch rate, and thigh, leg and foot angles to
+    ``joints`` rad each; returns the physics state read back."""
     state = physics_state(env)
     state[1 + 1], state[1 + PITCH] = height, pitch
+    state[1 + PITCH + 1 : 1 + PITCH + 4] = joints
     state[1 + env.unwrapped.model.nq + PITCH] = pitch_rate
     set_physics_state(env, state)
     return physics_state(env)  # as the env now holds it
@@ -97,8 +108,9 @@ def _rotation_term(height: float, qvel_pitch: list[float]) -> float:
     [
         (STAND_HEIGHT, -10.0, 10.0),  # backward at full height: all of it
         (STAND_HEIGHT, 10.0, -10.0),  # forward: penalised
-        (STAND_HEIGHT / 2, -10.0, 5.0),  # half as high: half
-        (0.0, -10.0, 0.0),  # rolling on the floor: nothing
+        ((STAND_HEIGHT + FLOOR_HEIGHT) / 2, -10.0, 5.0),  # half way down: half
+        (FLOOR_HEIGHT, -10.0, 0.0),  # rolling on the floor: nothing
+        (0.1, -10.0, 0.0),
     ],
 )
 def test_rotation_term_is_backward_turn_rate_scaled_by_height(
@@ -132,11 +144,15 @@ def test_observation_shows_rotation_the_same_after_each_full_turn() -> None:
     env.close()
 
 
-def scripted_states(pitches: np.ndarray) -> np.ndarray:
-    """Physics states read back from the env after setting each pitch in turn."""
+def scripted_states(pitches: np.ndarray, joints: np.ndarray | None = None) -> np.ndarray:
+    """Physics states read back from the env after setting each torso pitch (and the
+    joint angles) in turn."""
     env = make_env(ENV_ID, horizon=10)
     env.reset(seed=0)
-    states = np.stack([_set_pose(env, p, STAND_HEIGHT, 0.0) for p in pitches])
+    joints = np.zeros_like(pitches) if joints is None else joints
+    states = np.stack(
+        [_set_pose(env, p, STAND_HEIGHT, 0.0, j) for p, j in zip(pitches, joints, strict=True)]
+    )
     env.close()
     np.testing.assert_allclose(states[:, 1 + PITCH], pitches)
     return states
@@ -163,7 +179,18 @@ def turn(*waypoints: float, steps: int = 100) -> np.ndarray:
 )
 def test_flip_counter_counts_scripted_rotations(waypoints: tuple[float, ...], flips: int) -> None:
     states = scripted_states(turn(*waypoints))
-    assert flips_in_states(states) == flips
+    assert count_flips_in_states(states) == flips
+    so_far = flips_in_states(states)  # as policy.mp4 captions it
+    assert so_far[0] == 0 and so_far[-1] == flips and np.all(np.diff(so_far) >= 0)
+
+
+def test_a_torso_turning_over_folded_legs_is_no_flip() -> None:
+    # The torso turns a whole turn back while hip, knee and ankle fold by up to
+    # 100 degrees each: thigh, leg and foot turn a third of a turn less each.
+    pitch = turn(0, -1)
+    folding = np.linspace(0, -math.radians(100), len(pitch))
+    assert count_flips_in_states(scripted_states(pitch, folding)) == 0
+    assert count_flips(pitch) == 1  # the torso alone did turn over
 
 
 def test_flip_counter_unwraps_angles_given_in_minus_pi_to_pi() -> None:
@@ -174,7 +201,7 @@ def test_flip_counter_unwraps_angles_given_in_minus_pi_to_pi() -> None:
 
 
 def test_evaluation_counts_flips_on_the_backflip_env_only() -> None:
-    assert flip_counter(ENV_ID) is flips_in_states
+    assert flip_counter(ENV_ID) is count_flips_in_states
     assert flip_counter("Hopper-v5") is None
     returns = episode_returns(ENV_ID, 100, None, episodes=2, seed=0)
     assert returns.flips is not None and returns.flips.shape == (2,)

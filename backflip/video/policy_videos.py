@@ -35,7 +35,7 @@ def _episode_frames(
     lines = [[title, f"t={t}  true return {so_far[t]:.1f}"] for t in shown]
     if flip_counter(run.config.env) is not None:
         flips = flips_in_states(states)
-        lines = [[*line, f"backflips {flips[t]}"] for line, t in zip(lines, shown, strict=True)]
+        lines = [[*line, f"backflips: {flips[t]}"] for line, t in zip(lines, shown, strict=True)]
     return caption(renderer.render(states[shown]), lines)
 
 

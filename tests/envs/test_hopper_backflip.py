@@ -111,6 +111,7 @@ def _rotation_term(height: float, qvel_pitch: list[float]) -> float:
         ((STAND_HEIGHT + FLOOR_HEIGHT) / 2, -10.0, 5.0),  # half way down: half
         (FLOOR_HEIGHT, -10.0, 0.0),  # rolling on the floor: nothing
         (0.1, -10.0, 0.0),
+        (0.1, 10.0, -10.0),  # forward costs in full, even low down
     ],
 )
 def test_rotation_term_is_backward_turn_rate_scaled_by_height(

@@ -126,8 +126,8 @@ class HopperBackflipEnv(MujocoEnv, utils.EzPickle):
             **kwargs,
         )
         self.masses = np.array([self.model.body(n).mass[0] for n in BODIES])
-        self._foot_geom = self.model.geom("foot_geom").id
-        self._floor_geom = self.model.geom("floor").id
+        foot, floor = self.model.geom("foot_geom").id, self.model.geom("floor").id
+        self._foot_on_floor_pair = np.sort([foot, floor])
 
     def _get_obs(self) -> NDArray[np.float64]:
         qpos, qvel = self.data.qpos, self.data.qvel
@@ -142,10 +142,8 @@ class HopperBackflipEnv(MujocoEnv, utils.EzPickle):
 
     def foot_on_floor(self) -> bool:
         """Whether the foot touches the floor in the current contacts."""
-        for contact in self.data.contact[: self.data.ncon]:
-            if {contact.geom1, contact.geom2} == {self._foot_geom, self._floor_geom}:
-                return True
-        return False
+        pairs = np.sort(self.data.contact.geom[: self.data.ncon], axis=1)
+        return bool(np.any(np.all(pairs == self._foot_on_floor_pair, axis=1)))
 
     def step(
         self, action: NDArray[np.float32]

@@ -7,6 +7,7 @@ import math
 import warnings
 
 import gymnasium as gym
+import mujoco
 import numpy as np
 import pytest
 from gymnasium.utils.env_checker import check_env
@@ -207,3 +208,15 @@ def test_evaluation_counts_flips_on_the_backflip_env_only() -> None:
     returns = episode_returns(ENV_ID, 100, None, episodes=2, seed=0)
     assert returns.flips is not None and returns.flips.shape == (2,)
     assert episode_returns("Hopper-v5", 100, None, episodes=1, seed=0).flips is None
+
+
+def test_foot_on_floor_reads_the_contacts() -> None:
+    env = make_env(ENV_ID, horizon=100)
+    env.reset(seed=0)
+    for _ in range(20):  # settles onto its foot
+        env.step(np.zeros(3))
+    assert env.unwrapped.foot_on_floor()
+    _set_pose(env, pitch=0.0, height=STAND_HEIGHT + 1.0, pitch_rate=0.0)
+    mujoco.mj_forward(env.unwrapped.model, env.unwrapped.data)
+    assert not env.unwrapped.foot_on_floor()
+    env.close()

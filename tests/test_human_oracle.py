@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 from backflip.preference.label_store import LabelStore
 from backflip.preference.records import Comparison
@@ -16,21 +17,29 @@ ARGS = [
     "--horizon", "100", "--rounds", "3", "--eval-episodes", "1", "--device", "cpu",
     "--oracle", "human",
 ]  # fmt: skip
+CLI = [sys.executable, "-m", "backflip.cli"]
+
+
+def start_trainer(
+    run_dir: Path, env: dict[str, str], **pipes: int
+) -> tuple[subprocess.Popen[str], float]:
+    """Starts ``backflip train --oracle human`` and waits until its label store exists;
+    returns the process and a deadline (time.time()) for the rest of the test."""
+    trainer = subprocess.Popen(
+        [*CLI, *ARGS, "--run-dir", str(run_dir)], env=env, text=True, **pipes
+    )
+    deadline = time.time() + 120
+    while not (run_dir / "labels.sqlite").exists() and time.time() < deadline:
+        time.sleep(0.2)
+    return trainer, deadline
 
 
 def test_trainer_waits_for_a_person_then_trains_on_their_answers(tmp_path) -> None:
     run_dir = tmp_path / "run"
     env = {**os.environ, "MUJOCO_GL": "egl"}
-    trainer = subprocess.Popen(
-        [sys.executable, "-m", "backflip.cli", *ARGS, "--run-dir", str(run_dir)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
+    trainer, deadline = start_trainer(
+        run_dir, env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
     )
-    deadline = time.time() + 120
-    while not (run_dir / "labels.sqlite").exists() and time.time() < deadline:
-        time.sleep(0.2)
     answered = 0
     with LabelStore(run_dir) as store:
         # The trainer waits: no RL step is taken before the first answers arrive.
@@ -63,19 +72,9 @@ def test_trainer_and_a_synthetic_human_window_reach_the_budget(tmp_path) -> None
     """End to end: `backflip train --oracle human` and `backflip label --synthetic-human`."""
     run_dir = tmp_path / "run"
     env = {**os.environ, "MUJOCO_GL": "egl", "SDL_VIDEODRIVER": "dummy"}
-    cli = [sys.executable, "-m", "backflip.cli"]
-    trainer = subprocess.Popen(
-        [*cli, *ARGS, "--run-dir", str(run_dir)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    deadline = time.time() + 120
-    while not (run_dir / "labels.sqlite").exists() and time.time() < deadline:
-        time.sleep(0.2)
+    trainer, _ = start_trainer(run_dir, env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     window = subprocess.run(
-        [*cli, "label", str(run_dir), "--synthetic-human", "--width", "96", "--height", "72"],
+        [*CLI, "label", str(run_dir), "--synthetic-human", "--width", "96", "--height", "72"],
         env=env,
         capture_output=True,
         text=True,

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from backflip.envs.hopper_backflip import ENV_ID, PITCH
+from backflip.envs.hopper_backflip import BODIES, ENV_ID, PITCH, part_pitches
 
 
 def flips_so_far(pitch: np.ndarray) -> np.ndarray:
@@ -31,16 +31,6 @@ def count_flips(pitch: np.ndarray) -> int:
     return int(so_far[-1]) if so_far.size else 0
 
 
-def part_pitches(states: np.ndarray) -> np.ndarray:
-    """``(T, 4)`` pitch (rad) of torso, thigh, leg and foot in ``(T, 1 + nq + nv)``
-    ``[time, qpos, qvel]`` states; the torso's is ``qpos[2]``."""
-    qpos = np.asarray(states)[:, 1:]
-    # The hinges of thigh, leg and foot turn about -y: each subtracts its angle.
-    joints = np.cumsum(qpos[:, PITCH + 1 : PITCH + 4], axis=1)
-    torso = qpos[:, PITCH : PITCH + 1]
-    return np.concatenate((torso, torso - joints), axis=1)
-
-
 def flips_in_states(states: np.ndarray) -> np.ndarray:
     """``(T,)`` complete backflips up to each of the ``(T, 1 + nq + nv)`` states of one
     episode: backward turns of the torso that the thigh, leg and foot made too.
@@ -48,7 +38,8 @@ def flips_in_states(states: np.ndarray) -> np.ndarray:
     Folding hip, knee and ankle turns the torso up to 345 degrees against the foot, so a
     torso alone can seem to turn over; all four parts turn fully only in a real flip.
     """
-    pitches = part_pitches(states)
+    qpos_chain = np.asarray(states)[:, 1 + PITCH : 1 + PITCH + len(BODIES)]
+    pitches = part_pitches(qpos_chain)  # (T, 4)
     return np.min([flips_so_far(pitches[:, i]) for i in range(pitches.shape[1])], axis=0)
 
 

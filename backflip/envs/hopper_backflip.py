@@ -51,6 +51,16 @@ class BackflipWeights:
     still all episode (100) must not beat a flip (about 500)."""
 
 
+def part_pitches(chain: np.ndarray) -> np.ndarray:
+    """``(..., 4)`` pitch of torso, thigh, leg and foot in the world from ``(..., 4)``
+    ``[torso pitch, thigh, leg, foot joint]`` (``qpos[2:6]``, rad; or ``qvel[2:6]``,
+    rad/s, for the rates)."""
+    chain = np.asarray(chain, dtype=np.float64)
+    torso = chain[..., :1]
+    # The hinges of thigh, leg and foot turn about -y: each subtracts its angle.
+    return np.concatenate((torso, torso - np.cumsum(chain[..., 1:], axis=-1)), axis=-1)
+
+
 def body_pitch_rate(qvel: np.ndarray, masses: np.ndarray) -> float:
     """rad/s at which the whole body turns forward: the mass-weighted mean of the pitch
     rates of torso, thigh, leg and foot (``masses`` ``(4,)`` kg, in that order).
@@ -58,8 +68,7 @@ def body_pitch_rate(qvel: np.ndarray, masses: np.ndarray) -> float:
     The torso alone can turn almost a whole turn by folding hip and knee while the foot
     stays put; the mass-weighted mean hardly moves then, and turns fully in a flip.
     """
-    # The hinges of thigh, leg and foot turn about -y: each adds its negative rate.
-    rates = qvel[PITCH] - np.concatenate(([0.0], np.cumsum(qvel[PITCH + 1 : PITCH + 4])))
+    rates = part_pitches(qvel[PITCH : PITCH + len(BODIES)])
     return float(np.dot(masses, rates) / masses.sum())
 
 
@@ -98,16 +107,16 @@ class HopperBackflipEnv(MujocoEnv, utils.EzPickle):
 
     Reward: the sum of ``info["reward_rotation"]``, ``info["reward_height"]`` and
     ``info["reward_upright"]`` (see :class:`BackflipWeights`); no hidden control cost, so a
-    person watching judges by the same reward. ``info["pitch"]`` is the unwrapped pitch.
+    person watching judges by the same reward.
     """
 
     metadata = {"render_modes": ["human", "rgb_array", "depth_array"], "render_fps": 125}
 
     def __init__(
         self,
-        rotation_weight: float = 1.0,
-        height_weight: float = 5.0,
-        upright_weight: float = 0.1,
+        rotation_weight: float = BackflipWeights.rotation,
+        height_weight: float = BackflipWeights.height,
+        upright_weight: float = BackflipWeights.upright,
         reset_noise_scale: float = 5e-3,
         **kwargs: Any,
     ) -> None:
@@ -153,7 +162,6 @@ class HopperBackflipEnv(MujocoEnv, utils.EzPickle):
             self.data.qpos, self.data.qvel, self.foot_on_floor(), self.masses, self.weights
         )
         info = {name: np.float64(value) for name, value in terms.items()}
-        info["pitch"] = np.float64(self.data.qpos[PITCH])
         if self.render_mode == "human":
             self.render()
         return self._get_obs(), np.float64(sum(terms.values())), False, False, info

@@ -10,6 +10,7 @@ import pytest
 import torch
 
 from backflip.config import TrainConfig
+from backflip.envs.hopper_backflip import ENV_ID
 from backflip.loop import train
 
 HOPPER = dict(env="Hopper-v5", algo="ppo", steps=20_000, horizon=200, seed=0, eval_episodes=5)
@@ -47,3 +48,24 @@ def test_learned_reward_nearly_matches_true_reward_baseline(tmp_path) -> None:
     # Progress over random reached with 200 labels, relative to the true-reward baseline.
     share = (learned["eval_true_return_mean"] - random) / (true["eval_true_return_mean"] - random)
     assert share > 0.6
+
+
+@pytest.mark.slow
+def test_the_judges_reward_teaches_ppo_to_backflip(tmp_path) -> None:
+    # The backflip env is learnable from its own reward (the judge's) within a small
+    # budget: the ceiling that the learned-reward run of `make backflip` reaches for.
+    # Measured: `backflip train` with this config, 2.7 flips per episode (random policy
+    # 0.0), 6 min on 2 CPU cores.
+    torch.set_num_threads(1)
+    config = TrainConfig(
+        env=ENV_ID,
+        algo="ppo",
+        steps=200_000,
+        reward="true",
+        seed=0,
+        eval_episodes=5,
+        run_dir=tmp_path,
+    )
+    summary = train(config, torch.device("cpu"), progress=False)
+    assert summary["random_flips_per_episode"] == 0.0
+    assert summary["flips_per_episode"] >= 1.0

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 
 import numpy as np
 
-from backflip.envs.hopper_backflip import BODIES, ENV_ID, PITCH, part_pitches
+from backflip.envs.hopper_backflip import BODIES, ENV_ID, PITCH, HopperBackflipEnv, part_pitches
+from backflip.envs.physics import set_physics_state
+
+AIR_TURN = math.pi
+"""rad of backward turn of the whole body, off the floor, that a flip needs: half a turn."""
 
 
 def flips_so_far(pitch: np.ndarray) -> np.ndarray:
@@ -31,16 +36,50 @@ def count_flips(pitch: np.ndarray) -> int:
     return int(so_far[-1]) if so_far.size else 0
 
 
+@functools.cache
+def _contact_env() -> HopperBackflipEnv:
+    """One env per process, only to read the contacts of given physics states."""
+    return HopperBackflipEnv()
+
+
+def off_floor_in_states(states: np.ndarray) -> np.ndarray:
+    """``(T,)`` bool: no part of the body touches the floor, in each of the
+    ``(T, 1 + nq + nv)`` physics states."""
+    env = _contact_env()
+    off = np.empty(len(states), dtype=bool)
+    for i, state in enumerate(states):
+        set_physics_state(env, state)  # runs mj_forward, which finds the contacts
+        off[i] = env.off_floor()
+    return off
+
+
 def flips_in_states(states: np.ndarray) -> np.ndarray:
     """``(T,)`` complete backflips up to each of the ``(T, 1 + nq + nv)`` states of one
-    episode: backward turns of the torso that the thigh, leg and foot made too.
+    episode.
 
-    Folding hip, knee and ankle turns the torso up to 345 degrees against the foot, so a
-    torso alone can seem to turn over; all four parts turn fully only in a real flip.
+    A backflip is a complete backward turn (see :func:`flips_so_far`) of the torso that
+    the thigh, leg and foot make too, of which the whole body turned at least
+    :data:`AIR_TURN` with no part touching the floor. Folding hip, knee and ankle turns
+    the torso up to 345 degrees against the foot, so a torso alone can seem to turn
+    over; and a roll over the back on the floor is no flip.
     """
-    qpos_chain = np.asarray(states)[:, 1 + PITCH : 1 + PITCH + len(BODIES)]
-    pitches = part_pitches(qpos_chain)  # (T, 4)
-    return np.min([flips_so_far(pitches[:, i]) for i in range(pitches.shape[1])], axis=0)
+    states = np.asarray(states)
+    qpos_chain = states[:, 1 + PITCH : 1 + PITCH + len(BODIES)]
+    pitches = np.unwrap(part_pitches(qpos_chain), axis=0)  # (T, 4)
+    turns = np.min([flips_so_far(pitches[:, i]) for i in range(pitches.shape[1])], axis=0)
+    masses = _contact_env().masses
+    body = pitches @ masses / masses.sum()
+    off = off_floor_in_states(states)
+    turned_in_air = np.maximum(body[:-1] - body[1:], 0.0) * (off[:-1] & off[1:])
+    air_so_far = np.concatenate(([0.0], np.cumsum(turned_in_air)))  # (T,) rad
+    flips = np.zeros(len(states), dtype=np.int64)
+    count, last = 0, 0
+    for t in np.nonzero(np.diff(turns))[0] + 1:  # steps at which a turn completes
+        if air_so_far[t] - air_so_far[last] >= AIR_TURN - 1e-9:
+            count += int(turns[t] - turns[t - 1])
+            flips[t:] = count
+        last = int(t)
+    return flips
 
 
 def count_flips_in_states(states: np.ndarray) -> int:

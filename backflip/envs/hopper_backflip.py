@@ -22,7 +22,6 @@ from numpy.typing import NDArray
 ENV_ID = "backflip/HopperBackflip-v0"
 HOPPER_XML = str(Path(hopper_v5.__file__).parent / "assets" / "hopper.xml")
 STAND_HEIGHT = 1.25  # m, torso centre of the standing Hopper
-FLOOR_HEIGHT = 0.5  # m, torso centre at or below which the Hopper is down on the floor
 VELOCITY_CLIP = 20.0  # observed velocities are clipped to +-this (m/s, rad/s)
 PITCH = 2  # index of rooty in qpos
 BODIES = ("torso", "thigh", "leg", "foot")
@@ -40,10 +39,10 @@ class BackflipWeights:
     """Weights of the reward terms (per env step; one step is 0.008 s)."""
 
     rotation: float = 1.0
-    """per rad/s of backward rotation of the whole body (see :func:`body_pitch_rate`),
-    times :func:`airborne_share` of the torso height: turning high up counts in full,
-    rolling on the floor not at all. Turning forward costs in full at any height, so
-    that turning back up high and forward down low does not pay."""
+    """per rad/s of backward rotation of the whole body (see :func:`body_pitch_rate`)
+    while no part of it touches the floor: turning in the air counts, rolling over on the
+    floor does not. Turning forward costs in full, in the air or not, so that turning back
+    in the air and forward on the floor does not pay."""
     height: float = 5.0
     """per metre of torso height above standing height (1.25 m): jumping."""
     upright: float = 0.1
@@ -72,26 +71,24 @@ def body_pitch_rate(qvel: np.ndarray, masses: np.ndarray) -> float:
     return float(np.dot(masses, rates) / masses.sum())
 
 
-def airborne_share(height: float) -> float:
-    """0 with the torso at :data:`FLOOR_HEIGHT` or lower, 1 at standing height or higher,
-    linear between: how much a turn counts at this torso height (m)."""
-    return min(1.0, max(0.0, (height - FLOOR_HEIGHT) / (STAND_HEIGHT - FLOOR_HEIGHT)))
-
-
 def reward_terms(
     qpos: np.ndarray,
     qvel: np.ndarray,
     foot_on_floor: bool,
+    off_floor: bool,
     masses: np.ndarray,
     weights: BackflipWeights,
 ) -> dict[str, float]:
-    """The judge's reward per step as named terms ``reward_*``; the reward is their sum."""
+    """The judge's reward per step as named terms ``reward_*``; the reward is their sum.
+
+    ``foot_on_floor``: the foot touches the floor; ``off_floor``: no part of the body does.
+    """
     height, pitch = float(qpos[1]), float(qpos[PITCH])
     upright = math.cos(pitch) > math.cos(math.radians(25)) and foot_on_floor
     backward = -body_pitch_rate(qvel, masses)
-    share = airborne_share(height) if backward > 0 else 1.0
+    counted = off_floor or backward < 0
     return {
-        "reward_rotation": weights.rotation * backward * share,
+        "reward_rotation": weights.rotation * backward * float(counted),
         "reward_height": weights.height * max(0.0, height - STAND_HEIGHT),
         "reward_upright": weights.upright * float(upright),
     }
@@ -135,8 +132,8 @@ class HopperBackflipEnv(MujocoEnv, utils.EzPickle):
             **kwargs,
         )
         self.masses = np.array([self.model.body(n).mass[0] for n in BODIES])
-        foot, floor = self.model.geom("foot_geom").id, self.model.geom("floor").id
-        self._foot_on_floor_pair = np.sort([foot, floor])
+        self._floor = self.model.geom("floor").id
+        self._foot_on_floor_pair = np.sort([self.model.geom("foot_geom").id, self._floor])
 
     def _get_obs(self) -> NDArray[np.float64]:
         qpos, qvel = self.data.qpos, self.data.qvel
@@ -154,12 +151,21 @@ class HopperBackflipEnv(MujocoEnv, utils.EzPickle):
         pairs = np.sort(self.data.contact.geom[: self.data.ncon], axis=1)
         return bool(np.any(np.all(pairs == self._foot_on_floor_pair, axis=1)))
 
+    def off_floor(self) -> bool:
+        """Whether no part of the body touches the floor in the current contacts."""
+        return not bool(np.any(self.data.contact.geom[: self.data.ncon] == self._floor))
+
     def step(
         self, action: NDArray[np.float32]
     ) -> tuple[NDArray[np.float64], np.float64, bool, bool, dict[str, np.float64]]:
         self.do_simulation(action, self.frame_skip)
         terms = reward_terms(
-            self.data.qpos, self.data.qvel, self.foot_on_floor(), self.masses, self.weights
+            self.data.qpos,
+            self.data.qvel,
+            self.foot_on_floor(),
+            self.off_floor(),
+            self.masses,
+            self.weights,
         )
         info = {name: np.float64(value) for name, value in terms.items()}
         if self.render_mode == "human":

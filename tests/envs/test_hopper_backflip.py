@@ -17,10 +17,10 @@ from backflip.envs.flips import (
     count_flips_in_states,
     flip_counter,
     flips_in_states,
+    off_floor_in_states,
 )
 from backflip.envs.hopper_backflip import (
     ENV_ID,
-    FLOOR_HEIGHT,
     PITCH,
     STAND_HEIGHT,
     BackflipWeights,
@@ -91,35 +91,33 @@ def _set_pose(
     return physics_state(env)  # as the env now holds it
 
 
-def _rotation_term(height: float, qvel_pitch: list[float]) -> float:
-    """``reward_rotation`` with the torso at ``height`` and ``qvel[2:6]`` as given."""
+def _rotation_term(off_floor: bool, qvel_pitch: list[float]) -> float:
+    """``reward_rotation`` with ``qvel[2:6]`` as given, off the floor or touching it."""
     env = make_env(ENV_ID, horizon=10)
     env.reset(seed=0)
     base = env.unwrapped
     qpos, qvel = base.data.qpos.copy(), np.zeros(base.model.nv)
-    qpos[1], qpos[PITCH] = height, 1.0
+    qpos[PITCH] = 1.0
     qvel[PITCH:] = qvel_pitch
     env.close()
-    terms = reward_terms(qpos, qvel, False, base.masses, BackflipWeights())
+    terms = reward_terms(qpos, qvel, False, off_floor, base.masses, BackflipWeights())
     return terms["reward_rotation"]
 
 
 @pytest.mark.parametrize(
-    ("height", "pitch_rate", "rotation"),
+    ("off_floor", "pitch_rate", "rotation"),
     [
-        (STAND_HEIGHT, -10.0, 10.0),  # backward at full height: all of it
-        (STAND_HEIGHT, 10.0, -10.0),  # forward: penalised
-        ((STAND_HEIGHT + FLOOR_HEIGHT) / 2, -10.0, 5.0),  # half way down: half
-        (FLOOR_HEIGHT, -10.0, 0.0),  # rolling on the floor: nothing
-        (0.1, -10.0, 0.0),
-        (0.1, 10.0, -10.0),  # forward costs in full, even low down
+        (True, -10.0, 10.0),  # backward in the air: all of it
+        (True, 10.0, -10.0),  # forward: penalised
+        (False, -10.0, 0.0),  # rolling back on the floor: nothing
+        (False, 10.0, -10.0),  # forward costs in full on the floor too
     ],
 )
-def test_rotation_term_is_backward_turn_rate_scaled_by_height(
-    height: float, pitch_rate: float, rotation: float
+def test_rotation_term_pays_backward_turns_in_the_air_only(
+    off_floor: bool, pitch_rate: float, rotation: float
 ) -> None:
     # The whole body turning as one (joints still).
-    assert _rotation_term(height, [pitch_rate, 0, 0, 0]) == pytest.approx(rotation)
+    assert _rotation_term(off_floor, [pitch_rate, 0, 0, 0]) == pytest.approx(rotation)
 
 
 def test_folding_at_the_hip_is_not_a_flip() -> None:
@@ -128,7 +126,7 @@ def test_folding_at_the_hip_is_not_a_flip() -> None:
     masses = env.unwrapped.masses
     env.close()
     torso_share = masses[0] / masses.sum()
-    assert _rotation_term(STAND_HEIGHT, [-10.0, -10.0, 0, 0]) == pytest.approx(10 * torso_share)
+    assert _rotation_term(True, [-10.0, -10.0, 0, 0]) == pytest.approx(10 * torso_share)
     assert torso_share < 0.25
 
 
@@ -146,14 +144,17 @@ def test_observation_shows_rotation_the_same_after_each_full_turn() -> None:
     env.close()
 
 
-def scripted_states(pitches: np.ndarray, joints: np.ndarray | None = None) -> np.ndarray:
+def scripted_states(
+    pitches: np.ndarray, joints: np.ndarray | None = None, heights: np.ndarray | None = None
+) -> np.ndarray:
     """Physics states read back from the env after setting each torso pitch (and the
-    joint angles) in turn."""
+    joint angles and torso height; default: standing height, in the air at any pitch)."""
     env = make_env(ENV_ID, horizon=10)
     env.reset(seed=0)
     joints = np.zeros_like(pitches) if joints is None else joints
+    heights = np.full_like(pitches, STAND_HEIGHT) if heights is None else heights
     states = np.stack(
-        [_set_pose(env, p, STAND_HEIGHT, 0.0, j) for p, j in zip(pitches, joints, strict=True)]
+        [_set_pose(env, p, h, 0.0, j) for p, j, h in zip(pitches, joints, heights, strict=True)]
     )
     env.close()
     np.testing.assert_allclose(states[:, 1 + PITCH], pitches)
@@ -195,6 +196,25 @@ def test_a_torso_turning_over_folded_legs_is_no_flip() -> None:
     assert count_flips(pitch) == 1  # the torso alone did turn over
 
 
+# Torso centre this close to the floor: the torso touches it at any pitch (radius 0.05 m).
+ON_THE_FLOOR = 0.04
+
+
+def test_a_roll_on_the_floor_is_no_flip() -> None:
+    pitch = turn(0, -1.5)
+    states = scripted_states(pitch, heights=np.full_like(pitch, ON_THE_FLOOR))
+    assert not off_floor_in_states(states).any()
+    assert count_flips_in_states(states) == 0
+    assert count_flips(pitch) == 1  # it did turn over
+
+
+@pytest.mark.parametrize(("share_in_air", "flips"), [(0.6, 1), (0.4, 0)])
+def test_a_flip_needs_half_a_turn_in_the_air(share_in_air: float, flips: int) -> None:
+    pitch = turn(0, -1, steps=200)
+    heights = np.where(np.arange(len(pitch)) < 200 * (1 - share_in_air), ON_THE_FLOOR, 1.5)
+    assert count_flips_in_states(scripted_states(pitch, heights=heights)) == flips
+
+
 def test_flip_counter_unwraps_angles_given_in_minus_pi_to_pi() -> None:
     pitch = turn(0, -2.2)
     wrapped = np.angle(np.exp(1j * pitch))
@@ -210,13 +230,17 @@ def test_evaluation_counts_flips_on_the_backflip_env_only() -> None:
     assert episode_returns("Hopper-v5", 100, None, episodes=1, seed=0).flips is None
 
 
-def test_foot_on_floor_reads_the_contacts() -> None:
+def test_floor_contacts_are_read_from_the_physics() -> None:
     env = make_env(ENV_ID, horizon=100)
     env.reset(seed=0)
+    base = env.unwrapped
     for _ in range(20):  # settles onto its foot
         env.step(np.zeros(3))
-    assert env.unwrapped.foot_on_floor()
+    assert base.foot_on_floor() and not base.off_floor()
     _set_pose(env, pitch=0.0, height=STAND_HEIGHT + 1.0, pitch_rate=0.0)
-    mujoco.mj_forward(env.unwrapped.model, env.unwrapped.data)
-    assert not env.unwrapped.foot_on_floor()
+    mujoco.mj_forward(base.model, base.data)
+    assert not base.foot_on_floor() and base.off_floor()
+    _set_pose(env, pitch=math.pi / 2, height=ON_THE_FLOOR, pitch_rate=0.0)  # lying down
+    mujoco.mj_forward(base.model, base.data)
+    assert not base.off_floor()
     env.close()

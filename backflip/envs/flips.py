@@ -8,7 +8,14 @@ from collections.abc import Callable
 
 import numpy as np
 
-from backflip.envs.hopper_backflip import BODIES, ENV_ID, PITCH, HopperBackflipEnv, part_pitches
+from backflip.envs.hopper_backflip import (
+    BODIES,
+    ENV_ID,
+    PITCH,
+    HopperBackflipEnv,
+    body_pitch,
+    part_pitches,
+)
 from backflip.envs.physics import set_physics_state
 
 AIR_TURN = math.pi
@@ -64,11 +71,10 @@ def flips_in_states(states: np.ndarray) -> np.ndarray:
     over; and a roll over the back on the floor is no flip.
     """
     states = np.asarray(states)
-    qpos_chain = states[:, 1 + PITCH : 1 + PITCH + len(BODIES)]
-    pitches = np.unwrap(part_pitches(qpos_chain), axis=0)  # (T, 4)
+    qpos_chain = np.unwrap(states[:, 1 + PITCH : 1 + PITCH + len(BODIES)], axis=0)
+    pitches = part_pitches(qpos_chain)  # (T, 4)
     turns = np.min([flips_so_far(pitches[:, i]) for i in range(pitches.shape[1])], axis=0)
-    masses = _contact_env().masses
-    body = pitches @ masses / masses.sum()
+    body = body_pitch(qpos_chain, _contact_env().masses)  # (T,)
     off = off_floor_in_states(states)
     turned_in_air = np.maximum(body[:-1] - body[1:], 0.0) * (off[:-1] & off[1:])
     air_so_far = np.concatenate(([0.0], np.cumsum(turned_in_air)))  # (T,) rad

@@ -60,15 +60,20 @@ def part_pitches(chain: np.ndarray) -> np.ndarray:
     return np.concatenate((torso, torso - np.cumsum(chain[..., 1:], axis=-1)), axis=-1)
 
 
-def body_pitch_rate(qvel: np.ndarray, masses: np.ndarray) -> float:
-    """rad/s at which the whole body turns forward: the mass-weighted mean of the pitch
-    rates of torso, thigh, leg and foot (``masses`` ``(4,)`` kg, in that order).
+def body_pitch(chain: np.ndarray, masses: np.ndarray) -> np.ndarray:
+    """``(...)`` pitch (rad) of the whole body from a ``(..., 4)`` chain as
+    :func:`part_pitches` takes it (or its rate, from ``qvel[2:6]``): the mass-weighted
+    mean over torso, thigh, leg and foot (``masses`` ``(4,)`` kg, in that order).
 
     The torso alone can turn almost a whole turn by folding hip and knee while the foot
     stays put; the mass-weighted mean hardly moves then, and turns fully in a flip.
     """
-    rates = part_pitches(qvel[PITCH : PITCH + len(BODIES)])
-    return float(np.dot(masses, rates) / masses.sum())
+    return np.asarray(part_pitches(chain) @ masses / masses.sum())
+
+
+def body_pitch_rate(qvel: np.ndarray, masses: np.ndarray) -> float:
+    """rad/s at which the whole body turns forward (see :func:`body_pitch`)."""
+    return float(body_pitch(qvel[PITCH : PITCH + len(BODIES)], masses))
 
 
 def reward_terms(

@@ -8,7 +8,7 @@ export MUJOCO_GL ?= egl
 DEMO_RUN ?= runs/demo
 DEMO_ARGS ?= --env HalfCheetah-v5 --algo sac --steps 20000 --labels 200 --seed 0
 BACKFLIP_RUN ?= runs/backflip
-BACKFLIP_ARGS ?= --env backflip/HopperBackflip-v0 --algo ppo --steps 600000 --labels 900 --seed 0
+BACKFLIP_ARGS ?= --env backflip/HopperBackflip-v0 --algo ppo --steps 400000 --labels 900 --horizon 300 --eval-horizon 1000 --seed 0
 
 .PHONY: install demo backflip test lint typecheck clean
 

@@ -55,6 +55,8 @@ def check_train_config(config: TrainConfig) -> None:
     horizon = config.horizon or default_horizon(config.env)
     if config.horizon is not None and config.horizon <= 0:
         raise UsageError(f"--horizon must be positive, got {config.horizon}")
+    if config.eval_horizon is not None and config.eval_horizon <= 0:
+        raise UsageError(f"--eval-horizon must be positive, got {config.eval_horizon}")
     if config.segment_len > horizon:
         raise UsageError(
             f"--segment-len {config.segment_len} is longer than an episode ({horizon} steps)"

@@ -51,6 +51,9 @@ class TrainConfig:
     """continue the run in --run-dir from its last checkpoint."""
     horizon: int | None = None
     """episode length in steps (fixed, no early termination); default: the env's."""
+    eval_horizon: int | None = None
+    """episode length in steps of the final evaluation, `backflip eval` and `backflip video`;
+    default: --horizon."""
     rounds: int = 20
     """reward-model updates (with queries and a checkpoint) spread over the run."""
     eval_episodes: int = 10
@@ -64,6 +67,10 @@ class TrainConfig:
         if self.run_dir is not None:
             return self.run_dir
         return Path("runs") / f"{self.env.replace('/', '_')}-{self.algo}-{self.reward}-s{self.seed}"
+
+    def resolved_eval_horizon(self, horizon: int) -> int:
+        """Evaluation episode length, given the (resolved) training ``horizon``."""
+        return self.eval_horizon or horizon
 
     def to_json(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)

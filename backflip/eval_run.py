@@ -14,8 +14,8 @@ def evaluate_run(root: Path, episodes: int, seed: int, device: torch.device) -> 
     """Loads the run's latest agent checkpoint and measures true returns."""
     run = FinishedRun.open(root, device)
     config = run.config
-    final = episode_returns(config.env, run.horizon, run.policy, episodes, seed)
-    random = episode_returns(config.env, run.horizon, None, episodes, seed)
+    final = episode_returns(config.env, run.eval_horizon, run.policy, episodes, seed)
+    random = episode_returns(config.env, run.eval_horizon, None, episodes, seed)
     return {
         "run_dir": str(root),
         "env_id": config.env,
@@ -23,5 +23,6 @@ def evaluate_run(root: Path, episodes: int, seed: int, device: torch.device) -> 
         "reward": config.reward,
         "steps": int(run.agent.num_timesteps),
         "episodes": episodes,
+        "horizon": run.eval_horizon,
         **returns_summary(final, random),
     }

@@ -27,6 +27,9 @@ class FinishedRun:
     checkpoint: Path
     agent: BaseAlgorithm
     horizon: int
+    """training episode length (steps)"""
+    eval_horizon: int
+    """evaluation episode length (steps): ``--eval-horizon``, else ``horizon``"""
 
     @classmethod
     def open(cls, root: Path, device: torch.device) -> FinishedRun:
@@ -53,7 +56,8 @@ class FinishedRun:
             raise UsageError(f"{root}: {err}") from None
         agent = make_agent(config.algo, venv, config.seed, device, buffer_size=1)
         load_agent(agent, checkpoint / "agent.pt")
-        return cls(run_dir, config, checkpoint, agent, horizon)
+        eval_horizon = config.resolved_eval_horizon(horizon)
+        return cls(run_dir, config, checkpoint, agent, horizon, eval_horizon)
 
     def policy(self, obs: np.ndarray) -> np.ndarray:
         """The agent's deterministic action for one observation."""

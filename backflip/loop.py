@@ -280,8 +280,9 @@ def summarize(run: Run, wall_s: float) -> dict[str, object]:
         return agent.predict(obs, deterministic=True)[0]
 
     seed = config.seed + 10_000  # evaluation episodes the agent never trained on
-    final = episode_returns(config.env, run.horizon, policy, config.eval_episodes, seed)
-    random = episode_returns(config.env, run.horizon, None, config.eval_episodes, seed)
+    horizon = config.resolved_eval_horizon(run.horizon)
+    final = episode_returns(config.env, horizon, policy, config.eval_episodes, seed)
+    random = episode_returns(config.env, horizon, None, config.eval_episodes, seed)
     learned = run.learner is not None
     fit = run.last_fit
     accuracy = None if fit is None or math.isnan(fit.val_accuracy) else fit.val_accuracy
@@ -296,6 +297,7 @@ def summarize(run: Run, wall_s: float) -> dict[str, object]:
         "reward_true_corr": run.learner.heldout_correlation() if run.learner else None,
         "pref_accuracy": accuracy if learned else None,
         "eval_episodes": config.eval_episodes,
+        "eval_horizon": horizon,
         "seed": config.seed,
         "device": str(agent.device),
     }

@@ -123,6 +123,9 @@ CASES: dict[str, Case] = {
     "not-mujoco": Case(_new_run("--env", "CartPole-v1"), ("'CartPole-v1' is not a MuJoCo env",)),
     "steps-0": Case(_new_run("--steps", "0"), ("--steps must be positive, got 0",)),
     "steps-neg": Case(_new_run("--steps", "-5"), ("--steps must be positive, got -5",)),
+    "eval-horizon-0": Case(
+        _new_run("--eval-horizon", "0"), ("--eval-horizon must be positive, got 0",)
+    ),
     "labels-0": Case(_new_run("--labels", "0"), ("--labels must be positive, got 0",)),
     "segment-too-long": Case(
         _new_run("--segment-len", "5000"),

@@ -51,18 +51,22 @@ def test_learned_reward_nearly_matches_true_reward_baseline(tmp_path) -> None:
 
 
 @pytest.mark.slow
-def test_the_judges_reward_teaches_ppo_to_backflip(tmp_path) -> None:
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_the_judges_reward_teaches_ppo_to_backflip(tmp_path, seed: int) -> None:
     # The backflip env is learnable from its own reward (the judge's) within a small
-    # budget: the ceiling that the learned-reward run of `make backflip` reaches for.
-    # Measured: `backflip train` with this config, 2.7 flips per episode (random policy
-    # 0.0), 6 min on 2 CPU cores.
+    # budget, whatever the seed: the ceiling that `make backflip`'s learned reward reaches
+    # for, with its episodes (300 steps in training, 1000 in evaluation).
+    # Measured with `backflip train --reward true` and this config: 2.2, 3.0 and 6.0 flips
+    # per episode for seeds 0, 1 and 2 (random policy 0.0), 4-7 min each on 2 CPU cores.
     torch.set_num_threads(1)
     config = TrainConfig(
         env=ENV_ID,
         algo="ppo",
-        steps=200_000,
+        steps=150_000,
+        horizon=300,
+        eval_horizon=1000,
         reward="true",
-        seed=0,
+        seed=seed,
         eval_episodes=5,
         run_dir=tmp_path,
     )

@@ -63,6 +63,7 @@ def tiny_run(tmp_path_factory) -> Path:
         algo="ppo",
         steps=1024,
         horizon=50,
+        eval_horizon=60,  # evaluation and videos play longer episodes than training
         segment_len=25,
         labels=12,
         rounds=2,
@@ -88,18 +89,26 @@ def test_backflip_video_writes_the_four_files(tiny_run, tmp_path) -> None:
     out = tmp_path / "out"
     done = backflip("video", str(tiny_run), "--out", str(out), "--episodes", "2")
     assert done.returncode == 0, done.stderr[-2000:]
-    # HalfCheetah steps 0.05 s: every step is a frame at 30 fps; 50 steps + the start.
+    # HalfCheetah steps 0.05 s: every step is a frame at 30 fps; 60 steps + the start.
     policy = imageio.get_reader(out / "policy.mp4")
-    assert policy.count_frames() == 2 * 51
+    assert policy.count_frames() == 2 * 61
     assert policy.get_data(0).shape == (240, 320, 3)
     policies = len(list((tiny_run / "policies").glob("step_*.pt")))
-    assert imageio.get_reader(out / "progress.mp4").count_frames() == min(policies, 6) * 51
+    assert imageio.get_reader(out / "progress.mp4").count_frames() == min(policies, 6) * 61
     pairs = imageio.get_reader(out / "pairs.mp4")
     assert pairs.get_data(0).shape == (240, 648, 3)
     assert pairs.count_frames() == min(12, 6) * 2 * 26
     assert imageio.imread(out / "curves.png").shape[:2] == (400, 1200)
     gif = imageio.mimread(out / "policy.gif")
-    assert len(gif) == 17 and gif[0].shape[:2] == (240, 320)  # 51 frames, every 3rd
+    assert len(gif) == 21 and gif[0].shape[:2] == (240, 320)  # 61 frames, every 3rd
+
+
+def test_evaluation_plays_eval_horizon_steps(tiny_run) -> None:
+    summary = json.loads((tiny_run / "summary.json").read_text())
+    assert summary["eval_horizon"] == 60
+    done = backflip("eval", str(tiny_run), "--episodes", "1")
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert json.loads(done.stdout)["horizon"] == 60
 
 
 def test_backflip_video_errors_are_one_line(tiny_run, tmp_path) -> None:

@@ -28,8 +28,6 @@ class FinishedRun:
     agent: BaseAlgorithm
     horizon: int
     """training episode length (steps)"""
-    eval_horizon: int
-    """evaluation episode length (steps): ``--eval-horizon``, else ``horizon``"""
 
     @classmethod
     def open(cls, root: Path, device: torch.device) -> FinishedRun:
@@ -56,8 +54,12 @@ class FinishedRun:
             raise UsageError(f"{root}: {err}") from None
         agent = make_agent(config.algo, venv, config.seed, device, buffer_size=1)
         load_agent(agent, checkpoint / "agent.pt")
-        eval_horizon = config.resolved_eval_horizon(horizon)
-        return cls(run_dir, config, checkpoint, agent, horizon, eval_horizon)
+        return cls(run_dir, config, checkpoint, agent, horizon)
+
+    @property
+    def eval_horizon(self) -> int:
+        """Evaluation episode length (steps): ``--eval-horizon``, else ``horizon``."""
+        return self.config.resolved_eval_horizon(self.horizon)
 
     def policy(self, obs: np.ndarray) -> np.ndarray:
         """The agent's deterministic action for one observation."""

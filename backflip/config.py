@@ -1,12 +1,233 @@
-"""The run's typed configuration: parsed from the CLI, saved in the run directory."""
+"""The whole configuration of a run: parsed from the CLI, saved whole in ``config.json``.
+
+Every knob a run uses is a field here, grouped by the component that reads it (query,
+teacher, schedule, reward model, reward training, agent); nothing is a hidden code
+default, so a resumed run always continues with the settings it started with. This
+module imports nothing heavy: ``backflip --help`` stays fast.
+"""
 
 from __future__ import annotations
 
 import dataclasses
-import json
 import math
+import typing
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
+
+import tyro
+
+from backflip.errors import BackflipError
+
+FORMAT = 2
+"""Version of the run-directory layout, saved in ``config.json``. Runs of format 1
+(before the configuration was saved whole) have no ``format`` key."""
+
+QueryMethod = Literal["uniform", "disagreement", "entropy"]
+
+
+class ConfigError(BackflipError):
+    """A configuration value no run can use, or a ``config.json`` this version can't read."""
+
+
+def _alias(*names: str) -> Any:
+    """The flag names a nested field also answers to (the flat names of earlier versions)."""
+    return tyro.conf.arg(aliases=names)
+
+
+def _require(ok: bool, message: str) -> None:
+    if not ok:
+        raise ConfigError(message)
+
+
+@dataclasses.dataclass(frozen=True)
+class QueryConfig:
+    """Clips, the candidate pool and how queries are picked from it."""
+
+    method: Annotated[QueryMethod, _alias("--query")] = "disagreement"
+    """how queries are picked from candidate pairs of recent clips."""
+    segment_len: Annotated[int, _alias("--segment-len")] = 50
+    """clip length in env steps."""
+    pool_size: int = 400
+    """candidate clips kept for queries (the most recent ones)."""
+    oversample: int = 10
+    """random candidate pairs drawn per query asked, before the best are picked."""
+    heldout_size: int = 400
+    """clips held out from queries (a uniform sample of the run) to measure the reward."""
+    heldout_share: float = 0.1
+    """chance that a new clip goes to the held-out sample instead of the pool."""
+
+    def __post_init__(self) -> None:
+        _require(self.method in typing.get_args(QueryMethod), f"unknown query {self.method!r}")
+        _require(self.segment_len > 0, f"--segment-len must be positive, got {self.segment_len}")
+        _require(self.pool_size >= 2, "--query.pool-size must be at least 2")
+        _require(self.oversample >= 1, "--query.oversample must be at least 1")
+        _require(self.heldout_size >= 0, "--query.heldout-size must be >= 0")
+        _require(0 <= self.heldout_share < 1, "--query.heldout-share must be within [0, 1)")
+
+
+@dataclasses.dataclass(frozen=True)
+class TeacherConfig:
+    """Knobs of the simulated teacher of B-Pref (Lee et al. 2021, arXiv 2111.03026).
+
+    Returns below are myopic clip returns (see ``gamma``); ``scale`` is the std of the
+    returns of every clip the teacher has seen so far, so the noise is relative to the
+    spread of returns and does not depend on the env's reward units.
+    """
+
+    beta: Annotated[float, _alias("--teacher-beta")] = math.inf
+    """rationality: inf always prefers the higher return; finite picks left with
+    probability ``sigmoid(beta * (R_left - R_right) / scale)`` (smaller = noisier)."""
+    gamma: Annotated[float, _alias("--teacher-gamma")] = 1.0
+    """myopia in (0, 1]: step ``t`` of a ``T``-step clip weighs ``gamma**(T-1-t)``."""
+    mistake: Annotated[float, _alias("--teacher-mistake")] = 0.0
+    """probability in [0, 1] of flipping a non-equal answer."""
+    skip: Annotated[float, _alias("--teacher-skip")] = 0.0
+    """quantile in [0, 1]: skip (answer None) when both clips' returns are below this
+    quantile of the returns seen so far; 0 never skips."""
+    equal: Annotated[float, _alias("--teacher-equal")] = 0.0
+    """answer 0.5 when ``|R_left - R_right| < equal * scale``; 0 only for exact ties."""
+
+    def __post_init__(self) -> None:
+        _require(not math.isnan(self.beta), "--teacher-beta must be a number")
+        _require(self.beta > 0, f"beta must be > 0 (inf = perfectly rational), got {self.beta}")
+        _require(0 < self.gamma <= 1, f"gamma must be in (0, 1], got {self.gamma}")
+        _require(0 <= self.mistake <= 1, f"mistake must be in [0, 1], got {self.mistake}")
+        _require(0 <= self.skip <= 1, f"skip must be in [0, 1], got {self.skip}")
+        _require(
+            self.equal >= 0 and math.isfinite(self.equal),
+            f"equal must be a finite number >= 0, got {self.equal}",
+        )
+
+
+@dataclasses.dataclass(frozen=True)
+class ScheduleConfig:
+    """When labels are asked and the reward model is refit."""
+
+    rounds: Annotated[int, _alias("--rounds")] = 20
+    """reward-model updates (with queries and a checkpoint) spread over the run."""
+    initial_fraction: Annotated[float, _alias("--initial-fraction")] = 0.25
+    """share of the label budget asked about clips of the initial random policy."""
+    decay: float = 4.0
+    """start-to-end ratio of the label rate, minus 1 (rate ~ 1 / (1 + t / tau))."""
+    random_phase_max_steps: int = 20_000
+    """env steps of random actions at most, for clips of the untrained behaviour."""
+    human_first_labels: int = 10
+    """with --oracle human: answers awaited before RL starts (an untrained reward teaches
+    nothing)."""
+
+    def __post_init__(self) -> None:
+        _require(self.rounds >= 1, "--rounds must be at least 1")
+        _require(0 <= self.initial_fraction <= 1, "--initial-fraction must be within [0, 1]")
+        _require(
+            self.decay > 0 and math.isfinite(self.decay),
+            f"--schedule.decay must be a finite number > 0, got {self.decay}",
+        )
+        _require(self.random_phase_max_steps >= 1, "--schedule.random-phase-max-steps >= 1")
+        _require(self.human_first_labels >= 1, "--schedule.human-first-labels must be >= 1")
+
+
+@dataclasses.dataclass(frozen=True)
+class RewardModelConfig:
+    """Shape of the reward ensemble."""
+
+    members: Annotated[int, _alias("--ensemble")] = 3
+    """reward-model ensemble members."""
+    hidden: tuple[int, ...] = (64, 64)
+    """hidden layer sizes of each member's MLP."""
+
+    def __post_init__(self) -> None:
+        _require(self.members >= 1, f"--ensemble must be at least 1, got {self.members}")
+        _require(all(h >= 1 for h in self.hidden), "--reward-model.hidden sizes must be >= 1")
+
+
+@dataclasses.dataclass(frozen=True)
+class RewardTrainingConfig:
+    """How the reward ensemble is fit to comparisons."""
+
+    epochs: int = 50
+    """passes over each member's bootstrap sample in the first fit."""
+    refit_epochs: int = 10
+    """passes in each later fit, which starts from the previous fit's weights."""
+    batch_size: int = 64
+    """comparisons per member per optimizer step."""
+    lr: float = 3e-4
+    """Adam learning rate."""
+    weight_decay: float = 1e-4
+    """initial L2 weight (Adam ``weight_decay``); adapted after every fit if ``adapt_l2``."""
+    val_fraction: float = 1 / math.e
+    """fraction of comparisons held out from all members for validation."""
+    random_answer_prob: float = 0.1
+    """assumed chance that an answer was uniformly random (the paper: 10%)."""
+    adapt_l2: bool = True
+    """keep val loss within 1.1-1.5x train loss by scaling the L2 weight by 1.5."""
+
+    def __post_init__(self) -> None:
+        _require(
+            self.epochs >= 1 and self.refit_epochs >= 1 and self.batch_size >= 1,
+            "epochs, refit_epochs and batch_size must be >= 1",
+        )
+        _require(self.lr > 0 and self.weight_decay >= 0, "lr must be > 0 and weight_decay >= 0")
+        _require(
+            0 <= self.val_fraction < 1, f"val_fraction must be in [0, 1), got {self.val_fraction}"
+        )
+        _require(
+            0 <= self.random_answer_prob < 1,
+            f"random_answer_prob must be in [0, 1), got {self.random_answer_prob}",
+        )
+
+
+@dataclasses.dataclass(frozen=True)
+class PPOConfig:
+    """PPO's settings (stable-baselines3 names)."""
+
+    n_steps: int = 1024
+    """env steps per env per rollout."""
+    batch_size: int = 64
+    """minibatch size."""
+    n_epochs: int = 10
+    """passes over each rollout."""
+    gae_lambda: float = 0.95
+    """GAE's lambda."""
+    gamma: float = 0.99
+    """discount."""
+    ent_coef: float = 0.01
+    """entropy bonus: a larger one helps with a reward that keeps changing."""
+    learning_rate: float = 3e-4
+    """Adam learning rate."""
+    clip_range: float = 0.2
+    """PPO's clip range."""
+    hidden: tuple[int, ...] = (64, 64)
+    """hidden layer sizes of the policy and the value network (each its own)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class SACConfig:
+    """SAC's settings (stable-baselines3 names)."""
+
+    learning_starts: int = 1000
+    """random-action steps before the first update."""
+    buffer_size: int | None = None
+    """replay capacity in transitions; default: the run's steps, at most 1,000,000."""
+    batch_size: int = 256
+    """minibatch size."""
+    learning_rate: float = 3e-4
+    """Adam learning rate."""
+    gamma: float = 0.99
+    """discount."""
+    tau: float = 0.005
+    """target network update rate."""
+    hidden: tuple[int, ...] = (256, 256)
+    """hidden layer sizes of the actor and the critics."""
+
+
+@dataclasses.dataclass(frozen=True)
+class AgentConfig:
+    """The RL agent's settings, per algorithm."""
+
+    ppo: PPOConfig = PPOConfig()
+    """used with --algo ppo."""
+    sac: SACConfig = SACConfig()
+    """used with --algo sac."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -29,22 +250,6 @@ class TrainConfig:
     """learned: RL on the reward model; true: RL on the env's reward (the baseline)."""
     oracle: Literal["synthetic", "human"] = "synthetic"
     """who answers queries: the synthetic teacher, or a person in `backflip label`."""
-    query: Literal["uniform", "disagreement", "entropy"] = "disagreement"
-    """how queries are picked from candidate pairs of recent clips."""
-    segment_len: int = 50
-    """clip length in env steps."""
-    ensemble: int = 3
-    """reward-model ensemble members."""
-    teacher_beta: float = math.inf
-    """synthetic teacher rationality (inf = perfect); noise relative to clip-return spread."""
-    teacher_gamma: float = 1.0
-    """synthetic teacher myopia: step t of T weighs gamma**(T-1-t)."""
-    teacher_mistake: float = 0.0
-    """probability that the synthetic teacher flips its answer."""
-    teacher_skip: float = 0.0
-    """skip a query when both clips are below this quantile of clip returns seen."""
-    teacher_equal: float = 0.0
-    """answer 'equal' when returns differ by less than this many return stds."""
     device: Literal["auto", "cpu", "cuda"] = "auto"
     """where the agent and reward model run; auto = cuda if available."""
     resume: bool = False
@@ -54,14 +259,42 @@ class TrainConfig:
     eval_horizon: int | None = None
     """episode length in steps of the final evaluation, `backflip eval` and `backflip video`;
     default: --horizon."""
-    rounds: int = 20
-    """reward-model updates (with queries and a checkpoint) spread over the run."""
     eval_episodes: int = 10
     """episodes for the final evaluation of the policy and of a random policy."""
-    initial_fraction: float = 0.25
-    """share of the label budget asked about clips of the initial random policy."""
     label_window: bool = False
     """with --oracle human: also open the labelling window (backflip label) in this session."""
+    query: QueryConfig = QueryConfig()
+    """clips and queries."""
+    teacher: TeacherConfig = TeacherConfig()
+    """the synthetic teacher (--oracle synthetic)."""
+    schedule: ScheduleConfig = ScheduleConfig()
+    """when labels are asked."""
+    reward_model: RewardModelConfig = RewardModelConfig()
+    """the reward ensemble."""
+    reward_training: RewardTrainingConfig = RewardTrainingConfig()
+    """fitting the reward ensemble."""
+    agent: AgentConfig = AgentConfig()
+    """the RL agent."""
+
+    def __post_init__(self) -> None:
+        _require(self.steps > 0, f"--steps must be positive, got {self.steps}")
+        _require(self.seed >= 0, f"--seed must be non-negative, got {self.seed}")
+        _require(
+            self.reward == "true" or self.labels > 0,
+            f"--labels must be positive, got {self.labels}",
+        )
+        _require(
+            self.schedule.rounds <= self.steps,
+            f"--rounds {self.schedule.rounds} is more than --steps {self.steps}",
+        )
+        for name in ("horizon", "eval_horizon"):
+            value = getattr(self, name)
+            flag = "--" + name.replace("_", "-")
+            _require(value is None or value > 0, f"{flag} must be positive, got {value}")
+        _require(self.eval_episodes >= 1, "--eval-episodes must be at least 1")
+        _require(
+            not self.label_window or self.oracle == "human", "--label-window needs --oracle human"
+        )
 
     def resolved_run_dir(self) -> Path:
         if self.run_dir is not None:
@@ -73,40 +306,74 @@ class TrainConfig:
         return self.eval_horizon or horizon
 
     def to_json(self) -> dict[str, Any]:
-        data = dataclasses.asdict(self)
+        data = {"format": FORMAT, **dataclasses.asdict(self)}
         data["run_dir"] = str(self.resolved_run_dir())
         return data
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> TrainConfig:
-        names = {f.name for f in dataclasses.fields(cls)}
-        unknown = set(data) - names
-        if unknown:
-            raise ValueError(f"unknown config keys {sorted(unknown)}")
-        values = dict(data)
-        values["run_dir"] = Path(values["run_dir"]) if values.get("run_dir") else None
+    def from_json(cls, data: object) -> TrainConfig:
+        """The config saved by :meth:`to_json`; :class:`ConfigError` for any other shape."""
+        if not isinstance(data, dict):
+            raise ConfigError("the saved configuration is not a JSON object")
+        found = data.get("format", 1)
+        if found != FORMAT:
+            raise ConfigError(
+                f"the run directory is from another backflip version (format {found}; this "
+                f"version reads format {FORMAT}): start a new run with this version"
+            )
+        values = {k: v for k, v in data.items() if k != "format"}
+        config = _from_dict(cls, values, "")
+        run_dir = values.get("run_dir")
+        return dataclasses.replace(config, run_dir=Path(run_dir) if run_dir else None)
+
+
+def _from_dict(cls: type, data: object, where: str) -> Any:
+    """Builds dataclass ``cls`` from nested JSON; every field must be there, no other."""
+    if not isinstance(data, dict):
+        raise ConfigError(f"{where or 'config'} is not a JSON object")
+    hints = typing.get_type_hints(cls)
+    names = [f.name for f in dataclasses.fields(cls)]
+    missing, unknown = set(names) - set(data), set(data) - set(names)
+    if missing or unknown:
+        raise ConfigError(
+            f"the saved configuration does not match this version's (missing "
+            f"{sorted(where + m for m in missing)}, unknown {sorted(where + u for u in unknown)})"
+        )
+    values = {}
+    for name in names:
+        value, kind = data[name], hints[name]
+        if dataclasses.is_dataclass(kind):
+            value = _from_dict(typing.cast(type, kind), value, f"{where}{name}.")
+        elif isinstance(value, list):
+            value = tuple(value)
+        values[name] = value
+    try:
         return cls(**values)
+    except TypeError as err:
+        raise ConfigError(f"the saved configuration is malformed ({err})") from None
 
 
-# Fields that may differ between a run and its resumption.
 RESUMABLE_CHANGES = ("resume", "device", "run_dir", "label_window")
+"""Fields that may differ between a run and its resumption."""
 
 
-def save_config(config: TrainConfig, path: Path) -> None:
-    path.write_text(json.dumps(config.to_json(), indent=2, allow_nan=True) + "\n")
-
-
-def load_config(path: Path) -> TrainConfig:
-    return TrainConfig.from_json(json.loads(path.read_text()))
+def flat_fields(config: object, prefix: str = "") -> dict[str, object]:
+    """``{"teacher.beta": inf, ...}``: every leaf field of a nested config by dotted name."""
+    out: dict[str, object] = {}
+    for field in dataclasses.fields(typing.cast(Any, config)):
+        value = getattr(config, field.name)
+        if dataclasses.is_dataclass(value):
+            out.update(flat_fields(value, f"{prefix}{field.name}."))
+        else:
+            out[prefix + field.name] = value
+    return out
 
 
 def config_differences(saved: TrainConfig, given: TrainConfig) -> list[str]:
-    """Fields (other than :data:`RESUMABLE_CHANGES`) whose values differ."""
-    out = []
-    for field in dataclasses.fields(TrainConfig):
-        if field.name in RESUMABLE_CHANGES:
-            continue
-        a, b = getattr(saved, field.name), getattr(given, field.name)
-        if a != b:
-            out.append(f"--{field.name.replace('_', '-')} {b} (run has {a})")
-    return out
+    """Fields (other than :data:`RESUMABLE_CHANGES`) whose values differ, as flags."""
+    old, new = flat_fields(saved), flat_fields(given)
+    return [
+        f"--{name.replace('_', '-')} {new[name]} (run has {old[name]})"
+        for name in old
+        if name not in RESUMABLE_CHANGES and old[name] != new[name]
+    ]

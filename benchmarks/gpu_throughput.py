@@ -15,17 +15,19 @@ from stable_baselines3.common.vec_env import DummyVecEnv
 os.environ.setdefault("MUJOCO_GL", "egl")
 
 from backflip.agents.factory import make_agent  # noqa: E402
+from backflip.config import AgentConfig, RewardTrainingConfig, SACConfig  # noqa: E402
 from backflip.envs.make import make_env  # noqa: E402
 from backflip.preference.ensemble import RewardEnsemble  # noqa: E402
-from backflip.preference.records import Comparison, Segment  # noqa: E402
-from backflip.preference.reward_training import RewardTrainer, RewardTrainingConfig  # noqa: E402
+from backflip.preference.reward_training import RewardTrainer  # noqa: E402
+from backflip.records import Comparison, Segment  # noqa: E402
 
 ENV = "HalfCheetah-v5"
 
 
 def agent_steps_per_s(algo: str, device: torch.device, steps: int) -> float:
     venv = DummyVecEnv([lambda: make_env(ENV, horizon=1000)])
-    agent = make_agent(algo, venv, seed=0, device=device, learning_starts=100, buffer_size=steps)
+    config = AgentConfig(sac=SACConfig(learning_starts=100))
+    agent = make_agent(algo, venv, config, steps, seed=0, device=device)
     agent.learn(steps // 4)  # warm-up (CUDA kernels, first updates)
     start = time.perf_counter()
     agent.learn(steps, reset_num_timesteps=False)
@@ -49,7 +51,7 @@ def ensemble_figures(device: torch.device, n_comparisons: int = 700) -> tuple[fl
         i: Segment(
             obs=(o := rng.normal(size=(t + 1, obs_dim))),
             acts=rng.normal(size=(t, act_dim)),
-            true_rewards=o[1:] @ w,
+            oracle_rewards=o[1:] @ w,
             states=np.zeros((t + 1, 3)),
             env_id=ENV,
             seed=0,
@@ -60,7 +62,7 @@ def ensemble_figures(device: torch.device, n_comparisons: int = 700) -> tuple[fl
     }
     pairs = rng.choice(400, size=(n_comparisons, 2))
     comparisons = [
-        Comparison(int(a), int(b), float(segments[a].true_return > segments[b].true_return))
+        Comparison(int(a), int(b), float(segments[a].oracle_return > segments[b].oracle_return))
         for a, b in pairs
         if a != b
     ]

@@ -8,6 +8,7 @@ directory; the folder is compared before and after. The subprocesses run four at
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import re
 import subprocess
@@ -19,7 +20,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from backflip.config import TrainConfig, save_config
+from backflip.config import TrainConfig
+from backflip.storage.run_dir import RunDir
 
 CUDA = torch.cuda.is_available()
 TIMEOUT_S = 120
@@ -27,7 +29,22 @@ TIMEOUT_S = 120
 
 def _save(run: Path, **fields: object) -> None:
     run.mkdir(parents=True, exist_ok=True)
-    save_config(TrainConfig(run_dir=run, **fields), run / "config.json")  # type: ignore[arg-type]
+    RunDir(run).write_config(TrainConfig(run_dir=run, **fields))  # type: ignore[arg-type]
+
+
+def _older_version(command: str) -> Callable[[Path], list[str]]:
+    """A run directory of format 1 (before the whole configuration was saved)."""
+
+    def setup(root: Path) -> list[str]:
+        run = root / "run"
+        run.mkdir()
+        flat = {"env": "HalfCheetah-v5", "algo": "sac", "steps": 30000, "teacher_beta": 1.0}
+        (run / "config.json").write_text(json.dumps(flat))
+        if command == "eval":
+            return ["eval", str(run)]
+        return ["train", "--resume", "--run-dir", str(run)]
+
+    return setup
 
 
 def _new_run(*flags: str) -> Callable[[Path], list[str]]:
@@ -154,6 +171,14 @@ CASES: dict[str, Case] = {
     "resume-labels-gone": Case(_labels_gone, ("labels.sqlite is missing",)),
     "eval-no-config": Case(_eval_no_config, ("not a backflip run (no config.json)",)),
     "eval-no-checkpoint": Case(_eval_no_checkpoint, ("has no checkpoint yet",)),
+    "resume-older-version": Case(
+        _older_version("train"), ("--resume:", "from another backflip version (format 1")
+    ),
+    "eval-older-version": Case(_older_version("eval"), ("from another backflip version",)),
+    "teacher-beta-0": Case(_new_run("--teacher-beta", "0"), ("beta must be > 0",)),
+    "nested-flag-bad": Case(
+        _new_run("--reward-training.val-fraction", "1.5"), ("val_fraction must be in [0, 1)",)
+    ),
     # With CUDA, --device cuda is valid and would start a run: skipped there.
     "device-cuda": Case(_new_run("--device", "cuda"), ("--device cuda", "CUDA is not available")),
 }
@@ -260,3 +285,19 @@ def test_train_help_lists_the_contract(capsys: pytest.CaptureFixture[str]) -> No
     assert out.startswith("usage: backflip train")
     for flag in ("--teacher-beta", "--segment-len", "--run-dir", "--resume", "--device"):
         assert re.search(rf"{flag}\b", out), flag
+    # Every knob of the run is a flag too, grouped by component.
+    for flag in ("--agent.ppo.n-steps", "--reward-training.epochs", "--schedule.decay"):
+        assert flag in out, flag
+
+
+def test_help_does_not_import_torch() -> None:
+    """``backflip --help`` answers at once: no torch, MuJoCo or SB3 behind it."""
+    code = (
+        "import sys\n"
+        "from backflip.cli import main\n"
+        "try:\n    main(['train', '--help'])\nexcept SystemExit:\n    pass\n"
+        "heavy = {'torch', 'mujoco', 'stable_baselines3'} & set(sys.modules)\n"
+        "print(sorted(heavy))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip().splitlines()[-1] == "[]", done.stdout[-500:]

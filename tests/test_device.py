@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import torch
 
-from backflip.config import TrainConfig
-from backflip.loop import build_run
+from backflip.config import ScheduleConfig, TrainConfig
+from backflip.training.build import build_run
 
 
 def build(tmp_path, device: str, algo: str):
@@ -20,10 +20,11 @@ def build(tmp_path, device: str, algo: str):
 def assert_on(run, device_type: str) -> None:
     assert run.agent.device.type == device_type
     assert all(p.device.type == device_type for p in run.agent.policy.parameters())
-    assert run.learner is not None
-    assert all(p.device.type == device_type for p in run.learner.ensemble.parameters())
-    assert run.learner.ensemble.input_mean.device.type == device_type
-    rewards = run.learner.reward(np.zeros((4, 17)), np.zeros((4, 6)), np.zeros((4, 17)))
+    assert run.preferences is not None
+    ensemble = run.preferences.model.ensemble
+    assert all(p.device.type == device_type for p in ensemble.parameters())
+    assert ensemble.input_mean.device.type == device_type
+    rewards = run.preferences.model.predict(np.zeros((4, 17)), np.zeros((4, 6)), np.zeros((4, 17)))
     assert rewards.shape == (4,) and rewards.dtype == np.float32
 
 
@@ -38,7 +39,7 @@ def test_cuda_run_puts_agent_and_ensemble_on_gpu(tmp_path, algo) -> None:
     run = build(tmp_path, "cuda", algo)
     assert_on(run, "cuda")
     # A short learned-reward run works end to end on the GPU.
-    from backflip.loop import train
+    from backflip.training.run import train
 
     config = TrainConfig(
         env="HalfCheetah-v5",
@@ -46,7 +47,7 @@ def test_cuda_run_puts_agent_and_ensemble_on_gpu(tmp_path, algo) -> None:
         steps=600 if algo == "sac" else 1024,
         labels=20,
         horizon=100,
-        rounds=2,
+        schedule=ScheduleConfig(rounds=2),
         eval_episodes=1,
         run_dir=tmp_path / "run",
     )

@@ -9,8 +9,8 @@ import sys
 import time
 from pathlib import Path
 
-from backflip.preference.label_store import LabelStore
-from backflip.preference.records import Comparison
+from backflip.records import Comparison
+from backflip.storage.run_dir import RunDir
 
 ARGS = [
     "train", "--env", "HalfCheetah-v5", "--algo", "ppo", "--steps", "3072", "--labels", "40",
@@ -41,13 +41,13 @@ def test_trainer_waits_for_a_person_then_trains_on_their_answers(tmp_path) -> No
         run_dir, env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
     )
     answered = 0
-    with LabelStore(run_dir) as store:
+    with RunDir(run_dir).label_store() as store:
         # The trainer waits: no RL step is taken before the first answers arrive.
-        while store.get_meta("status") != "waiting for labels" and time.time() < deadline:
+        while store.trainer_status().state != "waiting for labels" and time.time() < deadline:
             time.sleep(0.1)
         time.sleep(1.0)
-        assert store.get_meta("status") == "waiting for labels"
-        assert store.get_meta("env_steps") == "0"
+        assert store.trainer_status().state == "waiting for labels"
+        assert store.trainer_status().env_steps == 0
         assert store.pending_count() >= 10
         while trainer.poll() is None and time.time() < deadline:
             claimed = store.claim_query("tester")
@@ -56,12 +56,12 @@ def test_trainer_waits_for_a_person_then_trains_on_their_answers(tmp_path) -> No
                 continue
             query, left_id, right_id = claimed
             left, right = store.load_segment(left_id), store.load_segment(right_id)
-            label = float(left.true_return > right.true_return)
+            label = float(left.oracle_return > right.oracle_return)
             store.answer(query, Comparison(left_id, right_id, label, "human", "tester"))
             answered += 1
         assert trainer.wait(timeout=60) == 0
         comparisons = store.comparisons(include_skipped=True)
-        assert store.get_meta("status") == "finished"
+        assert store.trainer_status().state == "finished"
     assert answered >= 10 and len(comparisons) == answered
     assert {(c.source, c.labeller) for c in comparisons} == {("human", "tester")}
     assert (run_dir / "summary.json").exists()
@@ -82,7 +82,7 @@ def test_trainer_and_a_synthetic_human_window_reach_the_budget(tmp_path) -> None
     )
     assert window.returncode == 0, window.stderr[-2000:]
     assert trainer.wait(timeout=60) == 0, trainer.stderr.read() if trainer.stderr else ""
-    with LabelStore(run_dir) as store:
+    with RunDir(run_dir).label_store() as store:
         assert store.n_answered() == 40  # the whole budget
         assert store.pending_count() == 0
         assert {c.source for c in store.comparisons(include_skipped=True)} == {"human"}

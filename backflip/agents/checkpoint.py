@@ -1,9 +1,9 @@
-"""Agent checkpoints without pickle: torch state dicts and ``.npz`` replay buffers."""
+"""An SB3 agent's state as plain tensors and arrays (no pickle); files are written by
+``backflip/training/checkpoints.py``."""
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -14,15 +14,9 @@ from stable_baselines3.common.off_policy_algorithm import OffPolicyAlgorithm
 _BUFFER_FIELDS = ("observations", "next_observations", "actions", "rewards", "dones", "timeouts")
 
 
-def atomic_torch_save(obj: object, path: Path) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    torch.save(obj, tmp)
-    os.replace(tmp, path)
-
-
-def save_agent(agent: BaseAlgorithm, path: Path) -> None:
-    """Networks, optimizers and counters of ``agent`` as one state dict file."""
-    state: dict[str, object] = {
+def agent_state(agent: BaseAlgorithm) -> dict[str, Any]:
+    """Networks, optimizers and counters of ``agent`` (for ``torch.save``)."""
+    state: dict[str, Any] = {
         "params": agent.get_parameters(),
         "num_timesteps": agent.num_timesteps,
         "n_updates": int(getattr(agent, "_n_updates", 0)),
@@ -30,12 +24,11 @@ def save_agent(agent: BaseAlgorithm, path: Path) -> None:
     }
     if isinstance(agent, SAC) and agent.log_ent_coef is not None:
         state["log_ent_coef"] = agent.log_ent_coef.detach().cpu()
-    atomic_torch_save(state, path)
+    return state
 
 
-def load_agent(agent: BaseAlgorithm, path: Path) -> None:
-    """Restores what :func:`save_agent` wrote into a freshly built ``agent``."""
-    state = torch.load(path, map_location=agent.device, weights_only=True)
+def set_agent_state(agent: BaseAlgorithm, state: dict[str, Any]) -> None:
+    """Restores what :func:`agent_state` gave into a freshly built ``agent``."""
     agent.set_parameters(state["params"], exact_match=True, device=agent.device)
     agent.num_timesteps = int(state["num_timesteps"])
     agent._episode_num = int(state["episode_num"])
@@ -46,34 +39,23 @@ def load_agent(agent: BaseAlgorithm, path: Path) -> None:
             agent.log_ent_coef.copy_(state["log_ent_coef"].to(agent.device))
 
 
-def save_policy(agent: BaseAlgorithm, path: Path) -> None:
-    """Only the policy's weights: small enough to keep one per reward-model update."""
-    atomic_torch_save(agent.policy.state_dict(), path)
-
-
-def load_policy(agent: BaseAlgorithm, path: Path) -> None:
-    agent.policy.load_state_dict(torch.load(path, map_location=agent.device, weights_only=True))
-
-
-def save_replay_buffer(agent: BaseAlgorithm, path: Path) -> None:
-    """The filled part of an off-policy agent's replay buffer, as ``.npz``."""
+def replay_arrays(agent: BaseAlgorithm) -> dict[str, np.ndarray] | None:
+    """The filled part of an off-policy agent's replay buffer; None for on-policy agents."""
     if not isinstance(agent, OffPolicyAlgorithm) or agent.replay_buffer is None:
-        return
+        return None
     buffer = agent.replay_buffer
     size = buffer.buffer_size if buffer.full else buffer.pos
     arrays = {name: getattr(buffer, name)[:size] for name in _BUFFER_FIELDS}
-    tmp = path.with_name(path.name + ".tmp.npz")
-    np.savez(tmp, pos=buffer.pos, full=buffer.full, **arrays)
-    os.replace(tmp, path)
+    return {"pos": np.array(buffer.pos), "full": np.array(buffer.full), **arrays}
 
 
-def load_replay_buffer(agent: BaseAlgorithm, path: Path) -> None:
+def set_replay_arrays(agent: BaseAlgorithm, arrays: dict[str, np.ndarray]) -> None:
+    """Refills the replay buffer from :func:`replay_arrays`."""
     if not isinstance(agent, OffPolicyAlgorithm) or agent.replay_buffer is None:
         return
     buffer = agent.replay_buffer
-    with np.load(path, allow_pickle=False) as data:
-        for name in _BUFFER_FIELDS:
-            values = data[name]
-            getattr(buffer, name)[: len(values)] = values
-        buffer.pos = int(data["pos"])
-        buffer.full = bool(data["full"])
+    for name in _BUFFER_FIELDS:
+        values = arrays[name]
+        getattr(buffer, name)[: len(values)] = values
+    buffer.pos = int(arrays["pos"])
+    buffer.full = bool(arrays["full"])

@@ -8,7 +8,7 @@ import numpy as np
 from stable_baselines3.common.vec_env import VecEnv, VecEnvWrapper
 from stable_baselines3.common.vec_env.base_vec_env import VecEnvStepReturn
 
-from backflip.preference.records import Segment
+from backflip.records import Segment
 
 
 class _Episode:
@@ -25,20 +25,27 @@ class ClipRecorder(VecEnvWrapper):
     """Records obs, actions, oracle rewards and physics states; cuts finished episodes.
 
     Each finished episode of ``H`` steps gives ``H // segment_len`` non-overlapping clips
-    at a random offset. Clips copy their arrays, so no episode is kept alive by them.
-    ``drain()`` hands over the clips cut since the last call.
+    at a random offset (drawn with ``cut_seed``). Clips copy their arrays, so no episode is
+    kept alive by them, and carry ``run_seed`` to say which run made them. ``drain()``
+    hands over the clips cut since the last call.
     """
 
     def __init__(
-        self, venv: VecEnv, segment_len: int, env_id: str, seed: int, max_pending: int = 5000
+        self,
+        venv: VecEnv,
+        segment_len: int,
+        env_id: str,
+        run_seed: int,
+        cut_seed: int,
+        max_pending: int = 5000,
     ) -> None:
         super().__init__(venv)
         if segment_len < 1:
             raise ValueError(f"segment_len must be >= 1, got {segment_len}")
         self.segment_len = segment_len
         self.env_id = env_id
-        self.run_seed = seed
-        self.rng = np.random.default_rng(seed)
+        self.run_seed = run_seed
+        self.rng = np.random.default_rng(cut_seed)
         self.episodes_done = 0
         self.recording = True
         self._episodes: list[_Episode | None] = [None] * venv.num_envs
@@ -102,7 +109,7 @@ class ClipRecorder(VecEnvWrapper):
                 Segment(
                     obs=obs[start : start + k + 1],
                     acts=acts[start : start + k],
-                    true_rewards=rewards[start : start + k],
+                    oracle_rewards=rewards[start : start + k],
                     states=states[start : start + k + 1],
                     env_id=self.env_id,
                     seed=self.run_seed,

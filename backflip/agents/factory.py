@@ -1,4 +1,4 @@
-"""Build SB3 agents, used as they are (no subclasses)."""
+"""Build SB3 agents from the run's agent settings, used as they are (no subclasses)."""
 
 from __future__ import annotations
 
@@ -8,59 +8,75 @@ from typing import Literal
 import torch
 from stable_baselines3 import PPO, SAC
 from stable_baselines3.common.base_class import BaseAlgorithm
+from stable_baselines3.common.logger import configure
 from stable_baselines3.common.vec_env import VecEnv
 
+from backflip.config import AgentConfig
+
 Algo = Literal["sac", "ppo"]
+MAX_BUFFER = 1_000_000
 
 
 def make_agent(
     algo: Algo,
     venv: VecEnv,
+    config: AgentConfig,
+    steps: int,
     seed: int,
     device: torch.device,
     tensorboard_log: Path | None = None,
-    learning_starts: int = 1000,
-    buffer_size: int = 1_000_000,
+    inference_only: bool = False,
 ) -> BaseAlgorithm:
-    """SAC or PPO with settings that learn MuJoCo locomotion within small budgets.
+    """SAC or PPO with ``config``'s settings for ``algo``.
 
     Args:
         algo: ``"sac"`` or ``"ppo"``.
         venv: the (learned-reward) vectorized env the agent acts in.
+        config: settings of both algorithms; only ``algo``'s are used.
+        steps: the run's env steps (SAC's default replay capacity).
         seed: seeds the agent's torch and action sampling.
         device: where the agent's networks live.
-        tensorboard_log: folder for SB3's TensorBoard logs.
-        learning_starts: SAC's random-action steps before its first update.
-        buffer_size: SAC's replay capacity in transitions.
+        tensorboard_log: folder for SB3's TensorBoard logs (one logger for the whole run,
+            however many ``learn()`` calls it takes).
+        inference_only: an agent that will only act (SAC gets no replay memory).
     """
-    log = str(tensorboard_log) if tensorboard_log else None
+    agent: BaseAlgorithm
     if algo == "sac":
-        return SAC(
+        sac = config.sac
+        agent = SAC(
             "MlpPolicy",
             venv,
-            learning_starts=learning_starts,
-            buffer_size=buffer_size,
+            learning_starts=sac.learning_starts,
+            buffer_size=1 if inference_only else sac.buffer_size or min(steps, MAX_BUFFER),
+            batch_size=sac.batch_size,
+            learning_rate=sac.learning_rate,
+            gamma=sac.gamma,
+            tau=sac.tau,
+            policy_kwargs={"net_arch": list(sac.hidden)},
             seed=seed,
             device=device,
-            tensorboard_log=log,
             verbose=0,
         )
-    if algo == "ppo":
-        # A larger entropy bonus helps with a reward that keeps changing (DESIGN.md §1.6).
-        return PPO(
+    elif algo == "ppo":
+        ppo = config.ppo
+        agent = PPO(
             "MlpPolicy",
             venv,
-            n_steps=1024,
-            batch_size=64,
-            gae_lambda=0.95,
-            gamma=0.99,
-            n_epochs=10,
-            ent_coef=0.01,
-            learning_rate=3e-4,
-            clip_range=0.2,
+            n_steps=ppo.n_steps,
+            batch_size=ppo.batch_size,
+            n_epochs=ppo.n_epochs,
+            gae_lambda=ppo.gae_lambda,
+            gamma=ppo.gamma,
+            ent_coef=ppo.ent_coef,
+            learning_rate=ppo.learning_rate,
+            clip_range=ppo.clip_range,
+            policy_kwargs={"net_arch": list(ppo.hidden)},
             seed=seed,
             device=device,
-            tensorboard_log=log,
             verbose=0,
         )
-    raise ValueError(f"unknown algo {algo!r}; choose sac or ppo")
+    else:
+        raise ValueError(f"unknown algo {algo!r}; choose sac or ppo")
+    if tensorboard_log is not None:
+        agent.set_logger(configure(str(tensorboard_log / "agent"), ["tensorboard"]))
+    return agent

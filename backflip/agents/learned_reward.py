@@ -35,7 +35,7 @@ class LearnedRewardVecEnv(VecEnvWrapper):
         self.venv.step_async(actions)
 
     def step_wait(self) -> VecEnvStepReturn:
-        obs, _true_rewards, dones, infos = self.venv.step_wait()
+        obs, _env_rewards, dones, infos = self.venv.step_wait()
         assert self._last_obs is not None and self._actions is not None, "reset() first"
         next_obs = np.array(obs, copy=True)
         for i in np.flatnonzero(dones):

@@ -1,5 +1,5 @@
 """Gymnasium envs and wrappers; importing this registers ``backflip/HopperBackflip-v0``."""
 
-from backflip.envs.hopper_backflip import register
+from backflip.envs.registration import register
 
 register()

@@ -1,4 +1,4 @@
-"""Fixed-horizon episodes: termination would leak the reward (DESIGN.md §2)."""
+"""Fixed-horizon episodes: termination would leak the reward."""
 
 from __future__ import annotations
 

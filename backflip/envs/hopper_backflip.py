@@ -19,7 +19,9 @@ from gymnasium import utils
 from gymnasium.envs.mujoco import MujocoEnv, hopper_v5
 from numpy.typing import NDArray
 
-ENV_ID = "backflip/HopperBackflip-v0"
+from backflip.envs.registration import HOPPER_BACKFLIP
+
+ENV_ID = HOPPER_BACKFLIP
 HOPPER_XML = str(Path(hopper_v5.__file__).parent / "assets" / "hopper.xml")
 STAND_HEIGHT = 1.25  # m, torso centre of the standing Hopper
 VELOCITY_CLIP = 20.0  # observed velocities are clipped to +-this (m/s, rad/s)
@@ -183,9 +185,3 @@ class HopperBackflipEnv(MujocoEnv, utils.EzPickle):
         qvel = self.init_qvel + self.np_random.uniform(low, high, size=self.model.nv)
         self.set_state(qpos, qvel)
         return self._get_obs()
-
-
-def register() -> None:
-    """Registers :data:`ENV_ID` with gymnasium (once)."""
-    if ENV_ID not in gym.registry:
-        gym.register(ENV_ID, entry_point=HopperBackflipEnv, max_episode_steps=1000)

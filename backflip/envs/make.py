@@ -12,9 +12,10 @@ from gymnasium.envs.mujoco import MujocoEnv
 
 from backflip.envs.fixed_horizon import FixedHorizon
 from backflip.envs.physics import PhysicsInfo
+from backflip.errors import BackflipError
 
 
-class EnvError(ValueError):
+class EnvError(BackflipError, ValueError):
     """An env id that cannot be used for a run."""
 
 
@@ -61,7 +62,7 @@ def make_env(
     Args:
         env_id: gymnasium id, e.g. ``"HalfCheetah-v5"``.
         horizon: episode length in steps; ``None`` keeps the registered one.
-        fixed_horizon: remove early termination (DESIGN.md §2).
+        fixed_horizon: remove early termination (see ``backflip/envs/fixed_horizon.py``).
         render_mode: passed to ``gym.make``.
     """
     spec = check_env_id(env_id)

@@ -11,6 +11,7 @@ import numpy as np
 
 from backflip.envs.make import make_env
 from backflip.envs.physics import mujoco_env
+from backflip.errors import BackflipError
 
 Quality = Literal["fast", "high"]
 
@@ -24,7 +25,7 @@ QUALITY_EFFECTS: dict[str, tuple[str, ...]] = {"fast": (), "high": ("shadows", "
 QUALITY_SAMPLES = {"fast": 0, "high": 4}  # multisample anti-aliasing
 
 
-class RenderError(RuntimeError):
+class RenderError(BackflipError, RuntimeError):
     """Offscreen rendering is not available on this machine."""
 
 

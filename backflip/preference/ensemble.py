@@ -10,7 +10,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from backflip.preference.records import Segment
+from backflip.records import Segment
 
 STD_FLOOR = 1e-6
 """Smallest standard deviation used for input or output normalization."""

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from collections.abc import Iterable
 from typing import Protocol
 
 import numpy as np
 
-from backflip.preference.records import Segment
+from backflip.config import TeacherConfig
+from backflip.records import Segment
 
 SCALE_FLOOR = 1e-8
 """Smallest return scale (std of seen clip returns) the synthetic teacher divides by."""
@@ -28,46 +28,10 @@ class Oracle(Protocol):
         ...
 
 
-@dataclasses.dataclass(frozen=True)
-class TeacherConfig:
-    """Knobs of the simulated teacher of B-Pref (Lee et al. 2021, arXiv 2111.03026).
-
-    Returns below are myopic clip returns (see ``gamma``); ``scale`` is the std of the
-    returns of every clip the teacher has seen so far, so the noise is relative to the
-    spread of returns and does not depend on the env's reward units.
-    """
-
-    beta: float = math.inf
-    """rationality: inf always prefers the higher return; finite picks left with
-    probability ``sigmoid(beta * (R_left - R_right) / scale)`` (smaller = noisier)."""
-    gamma: float = 1.0
-    """myopia in (0, 1]: step ``t`` of a ``T``-step clip weighs ``gamma**(T-1-t)``, so
-    later steps weigh more; 1 weighs all steps alike."""
-    mistake: float = 0.0
-    """probability in [0, 1] of flipping a non-equal answer."""
-    skip: float = 0.0
-    """quantile in [0, 1]: skip (answer None) when both clips' returns are below this
-    quantile of the returns seen so far; 0 never skips."""
-    equal: float = 0.0
-    """answer 0.5 when ``|R_left - R_right| < equal * scale``; 0 only for exact ties."""
-
-    def __post_init__(self) -> None:
-        if not self.beta > 0:
-            raise ValueError(f"beta must be > 0 (inf = perfectly rational), got {self.beta}")
-        if not 0 < self.gamma <= 1:
-            raise ValueError(f"gamma must be in (0, 1], got {self.gamma}")
-        if not 0 <= self.mistake <= 1:
-            raise ValueError(f"mistake must be in [0, 1], got {self.mistake}")
-        if not 0 <= self.skip <= 1:
-            raise ValueError(f"skip must be in [0, 1], got {self.skip}")
-        if not (self.equal >= 0 and math.isfinite(self.equal)):
-            raise ValueError(f"equal must be a finite number >= 0, got {self.equal}")
-
-
 class SyntheticOracle:
-    """Answers from the clips' true rewards, with B-Pref's human-like imperfections.
+    """Answers from the clips' oracle rewards, with B-Pref's human-like imperfections.
 
-    Reads only ``Segment.true_rewards``. Both clips of every call join the record of
+    Reads only ``Segment.oracle_rewards``. Both clips of every call join the record of
     seen returns (the last ``history`` of them) before judging. Deterministic for a
     seed and a sequence of calls.
     """
@@ -84,7 +48,7 @@ class SyntheticOracle:
 
     def clip_return(self, segment: Segment) -> float:
         """Myopic return of a clip: ``sum_t gamma**(T-1-t) * r_t``, in reward units."""
-        rewards = segment.true_rewards.astype(np.float64)
+        rewards = segment.oracle_rewards.astype(np.float64)
         weights = self.config.gamma ** np.arange(len(rewards) - 1, -1, -1, dtype=np.float64)
         return float(rewards @ weights)
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Literal
 
 import numpy as np
 
-QueryMethod = Literal["uniform", "disagreement", "entropy"]
+from backflip.config import QueryMethod
+
 PreferenceProbs = Callable[[np.ndarray, np.ndarray], np.ndarray]
 """``(left_idx (P,), right_idx (P,)) -> (M, P)``: each ensemble member's P(left better)."""
 

@@ -11,8 +11,9 @@ from typing import Any
 import numpy as np
 import torch
 
+from backflip.config import RewardTrainingConfig
 from backflip.preference.ensemble import STD_FLOOR, RewardEnsemble
-from backflip.preference.records import Comparison, Segment
+from backflip.records import Comparison, Segment
 
 L2_RAISE_ABOVE = 1.5
 """Raise the L2 weight when val_loss / train_loss exceeds this (over-fitting)."""
@@ -20,38 +21,6 @@ L2_LOWER_BELOW = 1.1
 """Lower the L2 weight when val_loss / train_loss is below this (under-fitting)."""
 L2_FACTOR = 1.5
 """Factor by which the L2 weight is raised or lowered after a fit."""
-
-
-@dataclasses.dataclass(frozen=True)
-class RewardTrainingConfig:
-    """How the reward ensemble is fit to comparisons."""
-
-    epochs: int = 50
-    """Passes over each member's bootstrap sample in the first fit."""
-    refit_epochs: int = 10
-    """Passes in each later fit, which starts from the previous fit's weights."""
-    batch_size: int = 64
-    """Comparisons per member per optimizer step."""
-    lr: float = 3e-4
-    """Adam learning rate."""
-    weight_decay: float = 1e-4
-    """Initial L2 weight (Adam ``weight_decay``); adapted after every fit if ``adapt_l2``."""
-    val_fraction: float = 1 / math.e
-    """Fraction of comparisons held out from all members for validation."""
-    random_answer_prob: float = 0.1
-    """Assumed chance that an answer was uniformly random (the paper: 10%)."""
-    adapt_l2: bool = True
-    """Keep val loss within 1.1-1.5x train loss by scaling the L2 weight by 1.5."""
-
-    def __post_init__(self) -> None:
-        if self.epochs < 1 or self.refit_epochs < 1 or self.batch_size < 1:
-            raise ValueError("epochs, refit_epochs and batch_size must be >= 1")
-        if self.lr <= 0 or self.weight_decay < 0:
-            raise ValueError("lr must be > 0 and weight_decay >= 0")
-        if not 0 <= self.val_fraction < 1:
-            raise ValueError(f"val_fraction must be in [0, 1), got {self.val_fraction}")
-        if not 0 <= self.random_answer_prob < 1:
-            raise ValueError(f"random_answer_prob must be in [0, 1), got {self.random_answer_prob}")
 
 
 @dataclasses.dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""``curves.png``: true return over steps and labels; learned vs true clip returns."""
+"""``curves.png``: true return over steps and labels; learned vs oracle clip returns."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from backflip.preference.clip_files import load_segments_npz  # noqa: E402
-from backflip.preference.ensemble import RewardEnsemble  # noqa: E402
+from backflip.preference.reward_model import RewardModel  # noqa: E402
+from backflip.storage.clip_files import load_clips  # noqa: E402
 
 
 def read_metrics(path: Path) -> dict[str, np.ndarray]:
@@ -32,10 +32,11 @@ def curves_png(
     path: Path,
     width: int = 1200,
     height: int = 400,
-    ensemble: RewardEnsemble | None = None,
-    heldout_npz: Path | None = None,
+    model: RewardModel | None = None,
+    heldout: Path | None = None,
 ) -> None:
-    """Writes a ``width`` x ``height`` pixel PNG with three panels."""
+    """Writes a ``width`` x ``height`` pixel PNG with three panels; the third needs the
+    run's reward ``model`` and its ``heldout`` clips file."""
     metrics = read_metrics(metrics_csv)
     dpi = 100
     fig, axes = plt.subplots(1, 3, figsize=(width / dpi, height / dpi), dpi=dpi)
@@ -44,14 +45,14 @@ def curves_png(
     axes[1].plot(metrics["labels"], metrics["true_return"], marker=".")
     axes[1].set(xlabel="labels", ylabel="true return (training episodes)")
     scatter = axes[2]
-    if ensemble is not None and heldout_npz is not None and heldout_npz.exists():
-        clips = load_segments_npz(heldout_npz)
-        predicted = ensemble.clip_returns(clips).mean(axis=0) if clips else np.zeros(0)
-        true = np.array([c.true_return for c in clips])
-        scatter.scatter(true, predicted, s=8, alpha=0.6)
-        corr = float(np.corrcoef(true, predicted)[0, 1]) if len(clips) > 2 else float("nan")
-        scatter.set_title(f"held-out clips: r = {corr:.3f}")
-        scatter.set(xlabel="true clip return", ylabel="learned clip return")
+    if model is not None and heldout is not None and heldout.exists():
+        clips = load_clips(heldout)
+        predicted = model.ensemble.clip_returns(clips).mean(axis=0) if clips else np.zeros(0)
+        oracle = np.array([c.oracle_return for c in clips])
+        scatter.scatter(oracle, predicted, s=8, alpha=0.6)
+        corr = model.correlation(clips)
+        scatter.set_title(f"held-out clips: r = {float('nan') if corr is None else corr:.3f}")
+        scatter.set(xlabel="oracle's clip return", ylabel="learned clip return")
     else:
         scatter.text(0.5, 0.5, "no learned reward\n(--reward true)", ha="center", va="center")
         scatter.set_axis_off()

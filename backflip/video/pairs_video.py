@@ -6,42 +6,34 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
-import torch
 
 from backflip.envs.render import ClipRenderer
-from backflip.finished_run import FinishedRun
-from backflip.preference.ensemble import RewardEnsemble
-from backflip.preference.label_store import LabelStore
+from backflip.preference.reward_model import RewardModel
+from backflip.training.saved_run import SavedRun
 from backflip.video.frames import caption, side_by_side, write_video
 
 ANSWERS = {1.0: "left is better", 0.0: "right is better", 0.5: "about equal"}
 
 
-def load_ensemble(run: FinishedRun, obs_dim: int, act_dim: int) -> RewardEnsemble:
-    """The reward ensemble of the run's latest checkpoint, on the CPU."""
-    state = torch.load(run.checkpoint / "reward_ensemble.pt", map_location="cpu", weights_only=True)
-    ensemble = RewardEnsemble(obs_dim, act_dim, n_members=run.config.ensemble)
-    ensemble.load_state_dict(state)
-    return ensemble
-
-
 def pairs_video(
-    run: FinishedRun,
+    run: SavedRun,
     renderer: ClipRenderer,
-    ensemble: RewardEnsemble,
+    model: RewardModel,
     path: Path,
     count: int = 6,
     repeats: int = 2,
 ) -> int:
     """Up to ``count`` answered comparisons spread over the run, each looped ``repeats``."""
-    with LabelStore(run.run_dir.root) as store:
+    with run.run_dir.label_store() as store:
         comparisons = store.comparisons()
         if not comparisons:
             raise FileNotFoundError(f"{run.run_dir.labels} holds no answered comparison")
         picks = sorted({round(i) for i in np.linspace(0, len(comparisons) - 1, count)})
         chosen = [comparisons[i] for i in picks]
         clips = [(store.load_segment(c.left_id), store.load_segment(c.right_id)) for c in chosen]
-    probs = ensemble.preference_probs([a for a, _ in clips], [b for _, b in clips]).mean(axis=0)
+    probs = model.ensemble.preference_probs([a for a, _ in clips], [b for _, b in clips]).mean(
+        axis=0
+    )
 
     def chunks() -> Iterator[np.ndarray]:
         for n, (comparison, (left, right), p) in enumerate(zip(chosen, clips, probs, strict=True)):

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import numpy as np
 
-from backflip.agents.checkpoint import load_policy
 from backflip.envs.flips import flip_counter, flips_in_states
 from backflip.envs.render import ClipRenderer
-from backflip.evaluate import episode_states
-from backflip.finished_run import FinishedRun
+from backflip.evaluation import episode_seed, episode_states
+from backflip.training.checkpoints import load_policy
+from backflip.training.saved_run import SavedRun
 from backflip.video.frames import FPS, caption, write_video
 
 
@@ -21,7 +21,7 @@ def frame_stride(dt: float, fps: int = FPS) -> int:
 
 
 def _episode_frames(
-    run: FinishedRun,
+    run: SavedRun,
     renderer: ClipRenderer,
     seed: int,
     title: str,
@@ -40,7 +40,7 @@ def _episode_frames(
 
 
 def policy_video(
-    run: FinishedRun, renderer: ClipRenderer, path: Path, episodes: int, gif_seconds: float = 4.0
+    run: SavedRun, renderer: ClipRenderer, path: Path, episodes: int, gif_seconds: float = 4.0
 ) -> int:
     """The latest policy for ``episodes`` episodes; returns the frame count.
 
@@ -53,7 +53,8 @@ def policy_video(
 
     def chunks() -> Iterator[np.ndarray]:
         for ep in range(episodes):
-            frames = _episode_frames(run, renderer, 10_000 + ep, title, stride)
+            seed = episode_seed(run.config, ep)  # the evaluation's episode ep
+            frames = _episode_frames(run, renderer, seed, title, stride)
             if not preview:
                 preview.append(frames[: int(gif_seconds * FPS) : 3])
             yield frames
@@ -64,21 +65,22 @@ def policy_video(
 
 
 def progress_video(
-    run: FinishedRun, renderer: ClipRenderer, path: Path, count: int = 6, seconds: float = 8.0
+    run: SavedRun, renderer: ClipRenderer, path: Path, count: int = 6, seconds: float = 8.0
 ) -> int:
     """The same start state played by up to ``count`` checkpoints, early to late, in turn,
     each for ``seconds`` of simulated time."""
-    policies = sorted(run.run_dir.policies.glob("step_*.pt"))
+    policies = run.run_dir.saved_policies()
     if not policies:
         raise FileNotFoundError(f"{run.run_dir.policies} holds no policy checkpoints")
     picks = sorted({round(i) for i in np.linspace(0, len(policies) - 1, count)})
     stride = frame_stride(renderer.dt)
+    seed = episode_seed(run.config, 0)
 
     def chunks() -> Iterator[np.ndarray]:
         for index in picks:
-            load_policy(run.agent, policies[index])
-            step = int(policies[index].stem.split("_")[1])
+            step, path = policies[index]
+            load_policy(run.agent, path)
             title = f"{run.config.env}  after {step} steps"
-            yield _episode_frames(run, renderer, 10_000, title, stride, seconds)
+            yield _episode_frames(run, renderer, seed, title, stride, seconds)
 
     return write_video(path, chunks())

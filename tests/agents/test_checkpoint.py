@@ -1,4 +1,4 @@
-"""Agent checkpoints round-trip without pickle."""
+"""Agent states round-trip through files without pickle."""
 
 from __future__ import annotations
 
@@ -8,13 +8,18 @@ import torch
 from stable_baselines3.common.vec_env import DummyVecEnv
 
 from backflip.agents.checkpoint import (
-    load_agent,
-    load_replay_buffer,
-    save_agent,
-    save_replay_buffer,
+    agent_state,
+    replay_arrays,
+    set_agent_state,
+    set_replay_arrays,
 )
 from backflip.agents.factory import make_agent
+from backflip.config import AgentConfig, SACConfig
 from backflip.envs.make import make_env
+from backflip.storage.atomic import atomic_savez
+from backflip.training.checkpoints import torch_load, torch_save
+
+SMALL = AgentConfig(sac=SACConfig(learning_starts=20, buffer_size=300))
 
 
 def venv() -> DummyVecEnv:
@@ -26,13 +31,17 @@ def venv() -> DummyVecEnv:
 @pytest.mark.parametrize("algo", ["sac", "ppo"])
 def test_agent_round_trip(tmp_path, algo) -> None:
     cpu = torch.device("cpu")
-    agent = make_agent(algo, venv(), seed=0, device=cpu, learning_starts=20, buffer_size=300)
+    agent = make_agent(algo, venv(), SMALL, 300, seed=0, device=cpu)
     agent.learn(200 if algo == "sac" else 1024)
-    save_agent(agent, tmp_path / "agent.pt")
-    save_replay_buffer(agent, tmp_path / "replay.npz")
-    fresh = make_agent(algo, venv(), seed=1, device=cpu, learning_starts=20, buffer_size=300)
-    load_agent(fresh, tmp_path / "agent.pt")
-    load_replay_buffer(fresh, tmp_path / "replay.npz")
+    torch_save(agent_state(agent), tmp_path / "agent.pt")
+    replay = replay_arrays(agent)
+    if replay is not None:
+        atomic_savez(tmp_path / "replay.npz", replay)
+    fresh = make_agent(algo, venv(), SMALL, 300, seed=1, device=cpu)
+    set_agent_state(fresh, torch_load(tmp_path / "agent.pt", cpu))
+    if replay is not None:
+        with np.load(tmp_path / "replay.npz", allow_pickle=False) as data:
+            set_replay_arrays(fresh, {name: data[name] for name in data.files})
     assert fresh.num_timesteps == agent.num_timesteps
     obs = np.random.default_rng(0).normal(size=(5, 17)).astype(np.float32)
     np.testing.assert_array_equal(

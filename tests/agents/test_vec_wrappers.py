@@ -32,7 +32,7 @@ def recorder_env(n_envs: int = 1, segment_len: int = 20) -> ClipRecorder:
         [lambda: Monitor(make_env("HalfCheetah-v5", horizon=HORIZON)) for _ in range(n_envs)]
     )
     base.seed(0)
-    return ClipRecorder(base, segment_len, "HalfCheetah-v5", seed=0)
+    return ClipRecorder(base, segment_len, "HalfCheetah-v5", run_seed=0, cut_seed=0)
 
 
 def rollout(venv, steps: int, seed: int = 0):
@@ -117,7 +117,7 @@ def test_recorder_cuts_whole_episodes_into_copied_clips() -> None:
     for t in range(20):
         actions, _obs, _rew, _dones, infos = steps[first.start_step + t]
         np.testing.assert_allclose(first.acts[t], actions[env_index])
-        assert first.true_rewards[t] == pytest.approx(infos[env_index]["oracle_reward"], rel=1e-5)
+        assert first.oracle_rewards[t] == pytest.approx(infos[env_index]["oracle_reward"], rel=1e-5)
 
 
 def test_relabel_replay_buffer_overwrites_stored_rewards() -> None:

@@ -29,7 +29,7 @@ from backflip.envs.hopper_backflip import (
 )
 from backflip.envs.make import make_env
 from backflip.envs.physics import physics_state, set_physics_state
-from backflip.evaluate import episode_returns
+from backflip.evaluation import episode_returns
 
 TERMS = ("reward_rotation", "reward_height", "reward_upright")
 

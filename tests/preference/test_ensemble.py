@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from backflip.preference.ensemble import STD_FLOOR, RewardEnsemble
-from backflip.preference.records import Segment
+from backflip.records import Segment
 
 OBS, ACT, M = 3, 2, 3
 
@@ -28,7 +28,7 @@ def make_segment(rng: np.random.Generator, length: int = 6) -> Segment:
     return Segment(
         obs=rng.normal(size=(length + 1, OBS)),
         acts=rng.normal(size=(length, ACT)),
-        true_rewards=np.zeros(length),
+        oracle_rewards=np.zeros(length),
         states=np.zeros((length + 1, 3)),
         env_id="test",
         seed=0,

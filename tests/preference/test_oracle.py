@@ -7,8 +7,9 @@ import math
 import numpy as np
 import pytest
 
-from backflip.preference.oracle import SyntheticOracle, TeacherConfig
-from backflip.preference.records import Segment
+from backflip.config import ConfigError, TeacherConfig
+from backflip.preference.oracle import SyntheticOracle
+from backflip.records import Segment
 
 
 def clip(rewards: list[float] | np.ndarray, obs_value: float = 0.0) -> Segment:
@@ -17,7 +18,7 @@ def clip(rewards: list[float] | np.ndarray, obs_value: float = 0.0) -> Segment:
     return Segment(
         obs=np.full((T + 1, 2), obs_value),
         acts=np.zeros((T, 1)),
-        true_rewards=r,
+        oracle_rewards=r,
         states=np.zeros((T + 1, 3)),
         env_id="test",
         seed=0,
@@ -35,7 +36,7 @@ def test_rational_teacher_always_prefers_higher_return() -> None:
     rng = np.random.default_rng(1)
     for _ in range(300):
         left, right = clip(rng.normal(size=10)), clip(rng.normal(size=10))
-        expected = 1.0 if left.true_return > right.true_return else 0.0
+        expected = 1.0 if left.oracle_return > right.oracle_return else 0.0
         assert oracle.compare(left, right) == expected
     assert oracle.name == "synthetic"
 
@@ -138,7 +139,7 @@ def test_noise_does_not_depend_on_reward_scale() -> None:
     assert answers(NOISY, seed=3) == answers(NOISY, seed=3, reward_scale=1e-3)
 
 
-def test_reads_only_true_rewards() -> None:
+def test_reads_only_oracle_rewards() -> None:
     a, b = SyntheticOracle(NOISY, seed=0), SyntheticOracle(NOISY, seed=0)
     rng = np.random.default_rng(0)
     for _ in range(100):
@@ -164,7 +165,7 @@ def test_reads_only_true_rewards() -> None:
     ],
 )
 def test_invalid_config_names_the_knob(kwargs: dict[str, float], knob: str) -> None:
-    with pytest.raises(ValueError, match=knob):
+    with pytest.raises(ConfigError, match=knob):
         TeacherConfig(**kwargs)
 
 

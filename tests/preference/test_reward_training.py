@@ -11,15 +11,15 @@ import numpy as np
 import pytest
 import torch
 
+from backflip.config import ConfigError, RewardTrainingConfig
 from backflip.preference.ensemble import RewardEnsemble
-from backflip.preference.records import Comparison, Segment
 from backflip.preference.reward_training import (
     FitStats,
     RewardTrainer,
-    RewardTrainingConfig,
     is_held_out,
     random_answer_bce,
 )
+from backflip.records import Comparison, Segment
 
 OBS, ACT, T, M = 3, 2, 8, 3
 TRUE_W = np.array([1.0, -2.0, 0.5], dtype=np.float32)
@@ -45,7 +45,7 @@ def make_segments(n: int, seed: int = 0, length: int = T) -> dict[int, Segment]:
         segs[i] = Segment(
             obs=obs,
             acts=rng.normal(size=(length, ACT)),
-            true_rewards=obs[1:] @ TRUE_W,
+            oracle_rewards=obs[1:] @ TRUE_W,
             states=np.zeros((length + 1, 3)),
             env_id="test",
             seed=0,
@@ -66,7 +66,7 @@ def make_pairs(n: int, n_clips: int, seed: int = 1) -> list[tuple[int, int]]:
 
 def true_comparisons(segs: dict[int, Segment], pairs: list[tuple[int, int]]) -> list[Comparison]:
     return [
-        Comparison(a, b, 1.0 if segs[a].true_return > segs[b].true_return else 0.0)
+        Comparison(a, b, 1.0 if segs[a].oracle_return > segs[b].oracle_return else 0.0)
         for a, b in pairs
     ]
 
@@ -110,7 +110,7 @@ def test_learns_separable_preferences() -> None:
     # The learned (normalized) reward also orders fresh clips like the true return.
     fresh = make_segments(60, seed=7)
     ret = trainer.ensemble.clip_returns(list(fresh.values())).mean(0)
-    truth = np.array([s.true_return for s in fresh.values()])
+    truth = np.array([s.oracle_return for s in fresh.values()])
     assert np.corrcoef(ret, truth)[0, 1] > 0.9
 
 
@@ -254,9 +254,9 @@ def test_random_answer_bce() -> None:
 
 
 def test_config_validates() -> None:
-    with pytest.raises(ValueError, match="val_fraction"):
+    with pytest.raises(ConfigError, match="val_fraction"):
         RewardTrainingConfig(val_fraction=1.0)
-    with pytest.raises(ValueError, match="random_answer_prob"):
+    with pytest.raises(ConfigError, match="random_answer_prob"):
         RewardTrainingConfig(random_answer_prob=-0.1)
 
 

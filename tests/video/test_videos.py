@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 import torch
 
-from backflip.config import TrainConfig
-from backflip.loop import train
+from backflip.config import QueryConfig, ScheduleConfig, TrainConfig
+from backflip.training.run import train
 from backflip.video.curves import curves_png
 from backflip.video.frames import caption, side_by_side, write_video
 
@@ -64,10 +64,10 @@ def tiny_run(tmp_path_factory) -> Path:
         steps=1024,
         horizon=50,
         eval_horizon=60,  # evaluation and videos play longer episodes than training
-        segment_len=25,
         labels=12,
-        rounds=2,
-        eval_episodes=1,
+        query=QueryConfig(segment_len=25),
+        schedule=ScheduleConfig(rounds=2),
+        eval_episodes=2,
         run_dir=run_dir,
     )
     train(config, torch.device("cpu"), progress=False)
@@ -103,12 +103,20 @@ def test_backflip_video_writes_the_four_files(tiny_run, tmp_path) -> None:
     assert len(gif) == 21 and gif[0].shape[:2] == (240, 320)  # 61 frames, every 3rd
 
 
-def test_evaluation_plays_eval_horizon_steps(tiny_run) -> None:
+def test_backflip_eval_reproduces_the_summary(tiny_run) -> None:
+    """The same episodes (seeds, horizon, count) as the run's own final evaluation."""
     summary = json.loads((tiny_run / "summary.json").read_text())
     assert summary["eval_horizon"] == 60
-    done = backflip("eval", str(tiny_run), "--episodes", "1")
+    done = backflip("eval", str(tiny_run))
     assert done.returncode == 0, done.stderr[-2000:]
-    assert json.loads(done.stdout)["horizon"] == 60
+    evaluated = json.loads(done.stdout)
+    assert evaluated["horizon"] == 60 and evaluated["episodes"] == 2
+    for key in ("eval_true_return_mean", "eval_true_return_std", "random_true_return_mean"):
+        assert evaluated[key] == summary[key], key
+    assert evaluated["eval_oracle_return_mean"] == summary["eval_oracle_return_mean"]
+    # Fewer episodes are the first of the same episodes: not the same mean, here.
+    one = json.loads(backflip("eval", str(tiny_run), "--episodes", "1").stdout)
+    assert one["episodes"] == 1 and one["eval_true_return_mean"] != summary["eval_true_return_mean"]
 
 
 def test_backflip_video_errors_are_one_line(tiny_run, tmp_path) -> None:

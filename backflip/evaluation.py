@@ -1,4 +1,5 @@
-"""Roll out a policy (or random actions) and measure the env's true return."""
+"""Roll out a policy (or random actions) and measure its returns: the one evaluation of
+``summary.json``, ``backflip eval`` and the videos."""
 
 from __future__ import annotations
 
@@ -7,8 +8,10 @@ from collections.abc import Callable
 
 import numpy as np
 
+from backflip.config import TrainConfig
 from backflip.envs.flips import flip_counter
 from backflip.envs.make import make_env
+from backflip.seeds import Seeds
 
 Policy = Callable[[np.ndarray], np.ndarray]
 
@@ -18,24 +21,31 @@ class Returns:
     """Per-episode returns, each ``(episodes,)``.
 
     Attributes:
-        true: the env's own reward (what ``--reward true`` trains on).
+        env: the env's own reward (what ``--reward true`` trains on).
         oracle: the synthetic oracle's reward: the env's without control costs.
         flips: complete backflips per episode, on envs that count them (else ``None``).
     """
 
-    true: np.ndarray
+    env: np.ndarray
     oracle: np.ndarray
     flips: np.ndarray | None = None
+
+
+def episode_seed(config: TrainConfig, episode: int) -> int:
+    """The reset seed of evaluation episode ``episode`` (0-based) of a run: the same in
+    ``summary.json``, ``backflip eval`` and ``backflip video``."""
+    return Seeds.of(config.seed).evaluation + episode
 
 
 def episode_returns(
     env_id: str, horizon: int | None, policy: Policy | None, episodes: int, seed: int
 ) -> Returns:
-    """Returns on the fixed-horizon env; ``policy=None`` acts uniformly at random."""
+    """Returns on the fixed-horizon env, episode ``k`` reset with ``seed + k``;
+    ``policy=None`` acts uniformly at random."""
     env = make_env(env_id, horizon=horizon)
     env.action_space.seed(seed)
     count_flips = flip_counter(env_id)
-    true, oracle, flips = np.zeros(episodes), np.zeros(episodes), np.zeros(episodes)
+    env_return, oracle, flips = np.zeros(episodes), np.zeros(episodes), np.zeros(episodes)
     for ep in range(episodes):
         obs, info = env.reset(seed=seed + ep)
         states = [info["physics_state"]]
@@ -43,7 +53,7 @@ def episode_returns(
         while not done:
             action = env.action_space.sample() if policy is None else policy(obs)
             obs, reward, terminated, truncated, info = env.step(action)
-            true[ep] += float(reward)
+            env_return[ep] += float(reward)
             oracle[ep] += float(info["oracle_reward"])
             if count_flips is not None:
                 states.append(info["physics_state"])
@@ -51,11 +61,15 @@ def episode_returns(
         if count_flips is not None:
             flips[ep] = count_flips(np.stack(states))
     env.close()
-    return Returns(true, oracle, flips if count_flips is not None else None)
+    return Returns(env_return, oracle, flips if count_flips is not None else None)
 
 
-def returns_summary(final: Returns, random: Returns) -> dict[str, float]:
-    """The evaluation keys shared by ``summary.json`` and ``backflip eval``."""
+def evaluate(config: TrainConfig, horizon: int, policy: Policy, episodes: int) -> dict[str, float]:
+    """A run's policy and a random one on the run's evaluation episodes (see
+    :func:`episode_seed`): the keys shared by ``summary.json`` and ``backflip eval``."""
+    seed = episode_seed(config, 0)
+    final = episode_returns(config.env, horizon, policy, episodes, seed)
+    random = episode_returns(config.env, horizon, None, episodes, seed)
     flips = {}
     if final.flips is not None and random.flips is not None:
         flips = {
@@ -63,10 +77,10 @@ def returns_summary(final: Returns, random: Returns) -> dict[str, float]:
             "random_flips_per_episode": float(random.flips.mean()),
         }
     return {
-        "eval_true_return_mean": float(final.true.mean()),
-        "eval_true_return_std": float(final.true.std()),
-        "random_true_return_mean": float(random.true.mean()),
-        "random_true_return_std": float(random.true.std()),
+        "eval_true_return_mean": float(final.env.mean()),
+        "eval_true_return_std": float(final.env.std()),
+        "random_true_return_mean": float(random.env.mean()),
+        "random_true_return_std": float(random.env.std()),
         "eval_oracle_return_mean": float(final.oracle.mean()),
         "random_oracle_return_mean": float(random.oracle.mean()),
         **flips,
@@ -76,7 +90,7 @@ def returns_summary(final: Returns, random: Returns) -> dict[str, float]:
 def episode_states(
     env_id: str, horizon: int, policy: Policy, seed: int
 ) -> tuple[np.ndarray, np.ndarray]:
-    """One episode's physics states ``(T + 1, 1 + nq + nv)`` and true rewards ``(T,)``."""
+    """One episode's physics states ``(T + 1, 1 + nq + nv)`` and env rewards ``(T,)``."""
     env = make_env(env_id, horizon=horizon)
     obs, info = env.reset(seed=seed)
     states, rewards = [info["physics_state"]], []

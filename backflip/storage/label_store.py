@@ -1,16 +1,17 @@
-"""The run directory's store of clips and comparisons: SQLite (WAL) plus one ``.npz`` per clip.
+"""The run's store of clips and comparisons: SQLite (WAL) plus one ``.npz`` per clip.
 
 A trainer process and one or more labelling windows may open the same run directory at
 once. Every write is its own transaction, committed before the call returns, so a crash
 (even ``SIGKILL``) loses nothing that a call already returned from. Clip files are written
-to a temporary file, synced and renamed into place before their row is committed, so a
-committed row always points at a whole file. Nothing here uses pickle.
+whole (``backflip/storage/atomic.py``) before their row is committed, so a committed row
+always points at a whole file. Nothing here uses pickle. The trainer tells windows how it
+is doing through a typed :class:`TrainerStatus`.
 """
 
 from __future__ import annotations
 
 import contextlib
-import os
+import dataclasses
 import sqlite3
 import threading
 import time
@@ -18,16 +19,35 @@ from collections import OrderedDict
 from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
+from typing import Literal
 
-import numpy as np
+from backflip.errors import BackflipError
+from backflip.records import Comparison, Segment
+from backflip.storage.clip_files import load_clips, save_clips
 
-from backflip.preference.records import Comparison, Segment
-
-SCHEMA_VERSION = 1
-DB_NAME = "labels.sqlite"
-CLIP_DIR = "clips"
+SCHEMA_VERSION = 2
 BUSY_TIMEOUT_MS = 10_000
-_RESERVED_META = frozenset({"schema_version"})
+
+TrainerState = Literal["starting", "waiting for labels", "training", "finished"]
+
+
+class LabelStoreError(BackflipError, ValueError):
+    """A label store that cannot be opened or used as asked."""
+
+
+@dataclasses.dataclass(frozen=True)
+class TrainerStatus:
+    """What the trainer of a run tells the labelling windows, through the store."""
+
+    state: TrainerState | None = None
+    """None before a trainer has opened the store."""
+    budget: int | None = None
+    """labels the run will ask in all."""
+    env_steps: int = 0
+    """env steps the agent has taken."""
+    reward_updated_step: int | None = None
+    """env step of the last reward-model update."""
+
 
 _SCHEMA = """
 CREATE TABLE meta (
@@ -69,18 +89,18 @@ class LabelStore:
     """Clips and comparisons of one run, shared safely between processes.
 
     Args:
-        run_dir: the run directory; ``labels.sqlite`` and ``clips/`` live in it.
+        db_path: the SQLite file (a run's ``labels.sqlite``; see ``RunDir.label_store``).
+        clip_dir: the folder of the clip files.
         cache_size: how many loaded clips to keep in memory (least recently used go).
 
     Raises:
-        ValueError: ``labels.sqlite`` is not a SQLite database, or not one of this
-            schema version.
+        LabelStoreError: ``db_path`` is not a SQLite database, or not one of this schema
+            version.
     """
 
-    def __init__(self, run_dir: Path, cache_size: int = 2048) -> None:
-        self.run_dir = Path(run_dir)
-        self.db_path = self.run_dir / DB_NAME
-        self.clip_dir = self.run_dir / CLIP_DIR
+    def __init__(self, db_path: Path, clip_dir: Path, cache_size: int = 2048) -> None:
+        self.db_path = Path(db_path)
+        self.clip_dir = Path(clip_dir)
         self._cache: OrderedDict[int, Segment] = OrderedDict()
         self._cache_size = cache_size
         self._lock = threading.RLock()
@@ -95,10 +115,10 @@ class LabelStore:
             self._setup()
         except sqlite3.DatabaseError as exc:
             self.close()
-            raise ValueError(
+            raise LabelStoreError(
                 f"{self.db_path} is corrupted or not a backflip label store ({exc})"
             ) from None
-        except ValueError:
+        except LabelStoreError:
             self.close()
             raise
         self.clip_dir.mkdir(parents=True, exist_ok=True)  # only for a store that opened
@@ -110,7 +130,7 @@ class LabelStore:
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
         if str(mode).lower() != "wal":
-            raise ValueError(f"{self.db_path}: could not switch to WAL mode (got {mode!r})")
+            raise LabelStoreError(f"{self.db_path}: could not switch to WAL mode (got {mode!r})")
         conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute("PRAGMA foreign_keys = ON")
         with self._write():
@@ -130,11 +150,11 @@ class LabelStore:
                 else None
             )
         if row is None:
-            raise ValueError(
+            raise LabelStoreError(
                 f"{self.db_path} is mismatched: a SQLite file that is not a backflip label store"
             )
         if row[0] != str(SCHEMA_VERSION):
-            raise ValueError(
+            raise LabelStoreError(
                 f"{self.db_path} is mismatched: schema version {row[0]}, "
                 f"this code reads version {SCHEMA_VERSION}"
             )
@@ -142,7 +162,7 @@ class LabelStore:
     @property
     def _connection(self) -> sqlite3.Connection:
         if self._conn is None:
-            raise ValueError("the label store is closed")
+            raise LabelStoreError("the label store is closed")
         return self._conn
 
     @contextlib.contextmanager
@@ -159,7 +179,7 @@ class LabelStore:
             conn.execute("COMMIT")
 
     def close(self) -> None:
-        """Closes the database; later calls raise ``ValueError``. Safe to call twice."""
+        """Closes the database; later calls raise ``LabelStoreError``. Safe to call twice."""
         with self._lock:
             if self._conn is not None:
                 self._conn.close()
@@ -184,7 +204,7 @@ class LabelStore:
     # -- segments ---------------------------------------------------------------------
 
     def add_segment(self, seg: Segment) -> int:
-        """Stores a clip (``clips/{id:08d}.npz`` plus a row) and returns its id."""
+        """Stores a clip (``{clip_dir}/{id:08d}.npz`` plus a row) and returns its id."""
         with self._write() as conn:
             cur = conn.execute(
                 "INSERT INTO segments (env_id, seed, episode, start_step, length, path, "
@@ -200,10 +220,10 @@ class LabelStore:
             )
             seg_id = cur.lastrowid
             assert seg_id is not None
-            rel_path = f"{CLIP_DIR}/{seg_id:08d}.npz"
-            conn.execute("UPDATE segments SET path = ? WHERE id = ?", (rel_path, seg_id))
+            name = f"{seg_id:08d}.npz"
+            conn.execute("UPDATE segments SET path = ? WHERE id = ?", (name, seg_id))
             # The file is whole and on disk before the row that names it is committed.
-            _write_clip(self.run_dir / rel_path, seg)
+            save_clips(self.clip_dir / name, [seg])
         self._remember(seg_id, seg)
         return seg_id
 
@@ -217,7 +237,7 @@ class LabelStore:
         rows = self._query("SELECT path FROM segments WHERE id = ?", (seg_id,))
         if not rows:
             raise KeyError(f"no segment with id {seg_id}")
-        seg = _read_clip(self.run_dir / rows[0][0])
+        (seg,) = load_clips(self.clip_dir / rows[0][0])
         self._remember(seg_id, seg)
         return seg
 
@@ -407,23 +427,44 @@ class LabelStore:
         rows = self._query("SELECT left_id, right_id FROM queries")
         return {frozenset((int(a), int(b))) for a, b in rows}
 
-    # -- meta -------------------------------------------------------------------------
+    # -- the trainer's status ---------------------------------------------------------
 
-    def set_meta(self, key: str, value: str) -> None:
-        """Stores a string under ``key`` (e.g. the trainer's env steps, for the window)."""
-        if key in _RESERVED_META:
-            raise ValueError(f"meta key {key!r} is reserved")
+    def set_trainer_status(
+        self,
+        state: TrainerState | None = None,
+        budget: int | None = None,
+        env_steps: int | None = None,
+        reward_updated_step: int | None = None,
+    ) -> None:
+        """Updates the given parts of the trainer's status (the others stay)."""
+        given = {
+            "state": state,
+            "budget": budget,
+            "env_steps": env_steps,
+            "reward_updated_step": reward_updated_step,
+        }
         with self._write() as conn:
-            conn.execute(
-                "INSERT INTO meta (key, value) VALUES (?, ?) "
-                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                (key, str(value)),
-            )
+            for key, value in given.items():
+                if value is not None:
+                    conn.execute(
+                        "INSERT INTO meta (key, value) VALUES (?, ?) "
+                        "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                        (key, str(value)),
+                    )
 
-    def get_meta(self, key: str) -> str | None:
-        """The string stored under ``key``, or ``None``."""
-        rows = self._query("SELECT value FROM meta WHERE key = ?", (key,))
-        return None if not rows else str(rows[0][0])
+    def trainer_status(self) -> TrainerStatus:
+        """The trainer's status as last set (defaults before it has set any)."""
+        meta = dict(self._query("SELECT key, value FROM meta"))
+
+        def number(key: str) -> int | None:
+            return int(meta[key]) if key in meta else None
+
+        return TrainerStatus(
+            state=meta.get("state"),
+            budget=number("budget"),
+            env_steps=number("env_steps") or 0,
+            reward_updated_step=number("reward_updated_step"),
+        )
 
     # -- helpers ----------------------------------------------------------------------
 
@@ -434,42 +475,3 @@ class LabelStore:
         for seg_id in (int(left_id), int(right_id)):
             if conn.execute("SELECT 1 FROM segments WHERE id = ?", (seg_id,)).fetchone() is None:
                 raise KeyError(f"no segment with id {seg_id}")
-
-
-def _write_clip(path: Path, seg: Segment) -> None:
-    """Writes ``seg`` to ``path`` atomically: temp file, fsync, rename."""
-    tmp = path.with_name(path.name + ".tmp")
-    try:
-        with open(tmp, "wb") as f:
-            np.savez(
-                f,
-                obs=seg.obs,
-                acts=seg.acts,
-                true_rewards=seg.true_rewards,
-                states=seg.states,
-                env_id=np.array(seg.env_id),
-                seed=np.array(seg.seed, dtype=np.int64),
-                episode=np.array(seg.episode, dtype=np.int64),
-                start_step=np.array(seg.start_step, dtype=np.int64),
-            )
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
-
-
-def _read_clip(path: Path) -> Segment:
-    with np.load(path, allow_pickle=False) as data:
-        return Segment(
-            obs=data["obs"],
-            acts=data["acts"],
-            true_rewards=data["true_rewards"],
-            states=data["states"],
-            env_id=str(data["env_id"]),
-            seed=int(data["seed"]),
-            episode=int(data["episode"]),
-            start_step=int(data["start_step"]),
-        )

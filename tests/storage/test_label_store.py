@@ -12,11 +12,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from backflip.preference.label_store import SCHEMA_VERSION, LabelStore
-from backflip.preference.records import Comparison, Segment
+from backflip.records import Comparison, Segment
+from backflip.storage.label_store import SCHEMA_VERSION, LabelStore, TrainerStatus
 
 OBS, ACT, NSTATE = 4, 2, 5
 SPAWN = mp.get_context("spawn")
+
+
+def open_store(folder: Path) -> LabelStore:
+    """The store of a run directory ``folder``, laid out as ``RunDir`` lays it out."""
+    return LabelStore(folder / "labels.sqlite", folder / "clips")
 
 
 def make_segment(rng: np.random.Generator, length: int = 6, **meta: object) -> Segment:
@@ -25,7 +30,7 @@ def make_segment(rng: np.random.Generator, length: int = 6, **meta: object) -> S
     return Segment(
         obs=rng.normal(size=(length + 1, OBS)),
         acts=rng.normal(size=(length, ACT)),
-        true_rewards=rng.normal(size=length),
+        oracle_rewards=rng.normal(size=length),
         states=rng.normal(size=(length + 1, NSTATE)),
         **fields,  # type: ignore[arg-type]
     )
@@ -40,7 +45,7 @@ def fill(store: LabelStore, n: int, seed: int = 0) -> list[int]:
 
 
 def _claim_worker(run_dir: str, ready: object, go: object, out: object) -> None:
-    with LabelStore(Path(run_dir)) as store:
+    with open_store(Path(run_dir)) as store:
         ready.set()  # type: ignore[attr-defined]
         go.wait(30)  # type: ignore[attr-defined]
         claimed = []
@@ -51,11 +56,11 @@ def _claim_worker(run_dir: str, ready: object, go: object, out: object) -> None:
 
 
 def _crash_worker(run_dir: str, n: int) -> None:
-    store = LabelStore(Path(run_dir))
+    store = open_store(Path(run_dir))
     ids = fill(store, 2, seed=1)
     for i in range(n):
         store.add_comparison(Comparison(ids[0], ids[1], label=(0.0, 0.5, 1.0)[i % 3]))
-    store.set_meta("env_steps", "1234")
+    store.set_trainer_status(state="training", env_steps=1234)
     os.kill(os.getpid(), signal.SIGKILL)
 
 
@@ -65,14 +70,14 @@ def _crash_worker(run_dir: str, n: int) -> None:
 def test_segment_round_trip(tmp_path: Path) -> None:
     rng = np.random.default_rng(0)
     seg = make_segment(rng, length=7, env_id="Hopper-v5", seed=3, episode=11, start_step=50)
-    with LabelStore(tmp_path) as store:
+    with open_store(tmp_path) as store:
         seg_id = store.add_segment(seg)
         assert (tmp_path / "clips" / f"{seg_id:08d}.npz").is_file()
         assert not list((tmp_path / "clips").glob("*.tmp"))
-    with LabelStore(tmp_path) as store:  # fresh store: read from disk, not from the cache
+    with open_store(tmp_path) as store:  # fresh store: read from disk, not from the cache
         back = store.load_segment(seg_id)
         assert store.segment_ids() == [seg_id]
-    for name in ("obs", "acts", "true_rewards", "states"):
+    for name in ("obs", "acts", "oracle_rewards", "states"):
         np.testing.assert_array_equal(getattr(back, name), getattr(seg, name))
         assert getattr(back, name).dtype == getattr(seg, name).dtype
     assert back.obs.dtype == np.float32 and back.states.dtype == np.float64
@@ -81,15 +86,16 @@ def test_segment_round_trip(tmp_path: Path) -> None:
 
 
 def test_clip_file_has_no_pickle(tmp_path: Path) -> None:
-    with LabelStore(tmp_path) as store:
+    with open_store(tmp_path) as store:
         seg_id = fill(store, 1)[0]
+    # The one clip format (backflip/records.py): arrays with a leading clip axis.
     with np.load(tmp_path / "clips" / f"{seg_id:08d}.npz", allow_pickle=False) as data:
-        assert str(data["env_id"]) == "test"
-        assert data["episode"].shape == ()
+        assert data["env_id"].tolist() == ["test"]
+        assert data["episode"].shape == (1,) and int(data["count"]) == 1
 
 
 def test_segment_ids_and_unknown_id(tmp_path: Path) -> None:
-    with LabelStore(tmp_path) as store:
+    with open_store(tmp_path) as store:
         ids = fill(store, 3)
         assert store.segment_ids() == ids == sorted(set(ids))
         with pytest.raises(KeyError, match="no segment"):
@@ -97,7 +103,7 @@ def test_segment_ids_and_unknown_id(tmp_path: Path) -> None:
 
 
 def test_numpy_integer_ids_accepted(tmp_path: Path) -> None:
-    with LabelStore(tmp_path) as store:
+    with open_store(tmp_path) as store:
         a, b = (np.int64(i) for i in fill(store, 2))
         store.add_comparison(Comparison(a, b, 1.0))  # type: ignore[arg-type]
         assert store.load_segment(a).episode == 0  # type: ignore[arg-type]
@@ -108,7 +114,7 @@ def test_numpy_integer_ids_accepted(tmp_path: Path) -> None:
 
 
 def test_comparison_round_trip_and_persistence(tmp_path: Path) -> None:
-    with LabelStore(tmp_path) as store:
+    with open_store(tmp_path) as store:
         a, b, c = fill(store, 3)
         made = [
             Comparison(a, b, 1.0, "synthetic", "oracle-1", 10.0),
@@ -118,7 +124,7 @@ def test_comparison_round_trip_and_persistence(tmp_path: Path) -> None:
         ]
         for comp in made:
             store.add_comparison(comp)
-    with LabelStore(tmp_path) as store:
+    with open_store(tmp_path) as store:
         assert store.comparisons(include_skipped=True) == made
         assert store.comparisons() == made[:3]
         assert store.n_answered() == 4
@@ -127,7 +133,7 @@ def test_comparison_round_trip_and_persistence(tmp_path: Path) -> None:
 
 
 def test_add_comparison_rejects_unknown_segments(tmp_path: Path) -> None:
-    with LabelStore(tmp_path) as store:
+    with open_store(tmp_path) as store:
         a, _ = fill(store, 2)
         with pytest.raises(KeyError):
             store.add_comparison(Comparison(a, 999, 1.0))
@@ -137,7 +143,7 @@ def test_add_comparison_rejects_unknown_segments(tmp_path: Path) -> None:
 
 
 def test_query_answer_flow(tmp_path: Path) -> None:
-    with LabelStore(tmp_path) as store:
+    with open_store(tmp_path) as store:
         a, b, c = fill(store, 3)
         q1 = store.add_query(a, b)
         q2 = store.add_query(b, c)
@@ -162,17 +168,17 @@ def test_query_answer_flow(tmp_path: Path) -> None:
 
 
 def test_answers_survive_reopen(tmp_path: Path) -> None:
-    with LabelStore(tmp_path) as store:
+    with open_store(tmp_path) as store:
         a, b = fill(store, 2)
         q = store.add_query(a, b)
         store.answer(q, Comparison(a, b, 0.5, "human", "alice", 7.0))
-    with LabelStore(tmp_path) as store:
+    with open_store(tmp_path) as store:
         assert store.comparisons() == [Comparison(a, b, 0.5, "human", "alice", 7.0)]
         assert store.pending_count() == 0
 
 
 def test_skipped_answers_excluded_by_default(tmp_path: Path) -> None:
-    with LabelStore(tmp_path) as store:
+    with open_store(tmp_path) as store:
         a, b, c = fill(store, 3)
         q1, q2 = store.add_query(a, b), store.add_query(b, c)
         store.answer(q1, Comparison(a, b, None, "human", "alice"))
@@ -183,7 +189,7 @@ def test_skipped_answers_excluded_by_default(tmp_path: Path) -> None:
 
 
 def test_undo_returns_query_to_pending(tmp_path: Path) -> None:
-    with LabelStore(tmp_path) as store:
+    with open_store(tmp_path) as store:
         a, b = fill(store, 2)
         q = store.add_query(a, b)
         assert store.claim_query("alice") is not None
@@ -203,7 +209,7 @@ def test_undo_returns_query_to_pending(tmp_path: Path) -> None:
 
 
 def test_release_returns_claim(tmp_path: Path) -> None:
-    with LabelStore(tmp_path) as store:
+    with open_store(tmp_path) as store:
         a, b = fill(store, 2)
         q = store.add_query(a, b)
         assert store.claim_query("alice") == (q, a, b)
@@ -216,7 +222,7 @@ def test_release_returns_claim(tmp_path: Path) -> None:
 
 
 def test_two_stores_claim_disjoint_queries(tmp_path: Path) -> None:
-    with LabelStore(tmp_path) as s1, LabelStore(tmp_path) as s2:
+    with open_store(tmp_path) as s1, open_store(tmp_path) as s2:
         ids = fill(s1, 4)
         queries = {s1.add_query(ids[i], ids[j]) for i in range(4) for j in range(i + 1, 4)}
         got1: list[int] = []
@@ -234,7 +240,7 @@ def test_two_stores_claim_disjoint_queries(tmp_path: Path) -> None:
 
 def test_claims_across_processes_are_disjoint(tmp_path: Path) -> None:
     n_queries = 150
-    with LabelStore(tmp_path) as store:
+    with open_store(tmp_path) as store:
         ids = fill(store, 20)
         pairs = [(i, j) for i in ids for j in ids if i < j][:n_queries]
         queries = {store.add_query(i, j) for i, j in pairs}
@@ -261,7 +267,7 @@ def test_claims_across_processes_are_disjoint(tmp_path: Path) -> None:
 
 
 def test_stale_claims_are_reclaimable(tmp_path: Path) -> None:
-    with LabelStore(tmp_path) as s1, LabelStore(tmp_path) as s2:
+    with open_store(tmp_path) as s1, open_store(tmp_path) as s2:
         a, b = fill(s1, 2)
         q = s1.add_query(a, b)
         assert s1.claim_query("alice") == (q, a, b)
@@ -278,7 +284,7 @@ def test_stale_claims_are_reclaimable(tmp_path: Path) -> None:
 
 
 def test_wal_mode_is_on(tmp_path: Path) -> None:
-    with LabelStore(tmp_path) as store:
+    with open_store(tmp_path) as store:
         fill(store, 1)
         conn = sqlite3.connect(tmp_path / "labels.sqlite")
         try:
@@ -293,17 +299,17 @@ def test_killed_writer_loses_nothing_committed(tmp_path: Path) -> None:
     child.start()
     child.join(60)
     assert child.exitcode == -signal.SIGKILL
-    with LabelStore(tmp_path) as store:
+    with open_store(tmp_path) as store:
         assert store.n_answered() == n
         assert [c.label for c in store.comparisons()] == [(0.0, 0.5, 1.0)[i % 3] for i in range(n)]
-        assert store.get_meta("env_steps") == "1234"
+        assert store.trainer_status().env_steps == 1234
         assert [store.load_segment(i).episode for i in store.segment_ids()] == [0, 1]
 
 
 def test_corrupted_file_raises(tmp_path: Path) -> None:
     (tmp_path / "labels.sqlite").write_bytes(b"this is not a database at all " * 200)
     with pytest.raises(ValueError, match=r"labels\.sqlite is corrupted or not a backflip") as err:
-        LabelStore(tmp_path)
+        open_store(tmp_path)
     assert "\n" not in str(err.value)
 
 
@@ -313,36 +319,36 @@ def test_foreign_sqlite_file_raises(tmp_path: Path) -> None:
     conn.commit()
     conn.close()
     with pytest.raises(ValueError, match="mismatched"):
-        LabelStore(tmp_path)
+        open_store(tmp_path)
 
 
 def test_schema_version_mismatch_raises(tmp_path: Path) -> None:
-    LabelStore(tmp_path).close()
+    open_store(tmp_path).close()
     conn = sqlite3.connect(tmp_path / "labels.sqlite")
     conn.execute("UPDATE meta SET value = '999' WHERE key = 'schema_version'")
     conn.commit()
     conn.close()
     with pytest.raises(ValueError, match=f"mismatched: schema version 999.*{SCHEMA_VERSION}"):
-        LabelStore(tmp_path)
+        open_store(tmp_path)
 
 
-# -- meta ---------------------------------------------------------------------------------
+# -- the trainer's status -----------------------------------------------------------------
 
 
-def test_meta_round_trip(tmp_path: Path) -> None:
-    with LabelStore(tmp_path) as store:
-        assert store.get_meta("env_steps") is None
-        store.set_meta("env_steps", "100")
-        store.set_meta("env_steps", "200")
-        with pytest.raises(ValueError, match="reserved"):
-            store.set_meta("schema_version", "2")
-    with LabelStore(tmp_path) as store:
-        assert store.get_meta("env_steps") == "200"
-        assert store.get_meta("schema_version") == str(SCHEMA_VERSION)
+def test_trainer_status_round_trip(tmp_path: Path) -> None:
+    with open_store(tmp_path) as store:
+        assert store.trainer_status() == TrainerStatus()  # no trainer yet
+        store.set_trainer_status(state="starting", budget=40)
+        store.set_trainer_status(state="training", env_steps=100)
+        store.set_trainer_status(env_steps=200, reward_updated_step=100)
+    with open_store(tmp_path) as store:  # other processes read what the trainer set
+        assert store.trainer_status() == TrainerStatus(
+            state="training", budget=40, env_steps=200, reward_updated_step=100
+        )
 
 
 def test_closed_store_raises(tmp_path: Path) -> None:
-    store = LabelStore(tmp_path)
+    store = open_store(tmp_path)
     store.close()
     store.close()
     with pytest.raises(ValueError, match="closed"):

@@ -19,10 +19,11 @@ os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 import numpy as np  # noqa: E402
 import pygame  # noqa: E402
 
-from backflip.preference.label_store import LabelStore  # noqa: E402
+from backflip.labelling.pair_source import PairSource, ReadyPair  # noqa: E402
 from backflip.preference.oracle import Oracle  # noqa: E402
-from backflip.preference.pair_source import PairSource, ReadyPair  # noqa: E402
-from backflip.preference.records import Comparison  # noqa: E402
+from backflip.records import Comparison  # noqa: E402
+from backflip.storage.label_store import LabelStore  # noqa: E402
+from backflip.storage.run_dir import RunDir  # noqa: E402
 
 Choice = tuple[float | None] | str | None
 
@@ -59,7 +60,7 @@ class LabelWindow:
 
     def __init__(
         self,
-        run_dir: Path,
+        run_dir: RunDir,
         env_id: str,
         labeller: str,
         width: int = 320,
@@ -92,10 +93,10 @@ class LabelWindow:
         pygame.display.init()  # no audio: pygame.init() would open the sound card
         pygame.font.init()
         screen = pygame.display.set_mode(self.size())
-        pygame.display.set_caption(f"backflip label - {self.run_dir}")
+        pygame.display.set_caption(f"backflip label - {self.run_dir.root}")
         font = pygame.font.Font(None, 20)
         clock = pygame.time.Clock()
-        store = LabelStore(self.run_dir)
+        store = self.run_dir.label_store()
         source = PairSource(self.run_dir, self.labeller, self.env_id, self.width, self.height)
         current: ReadyPair | None = None
         shown_at = 0.0
@@ -212,18 +213,18 @@ class LabelWindow:
 
     @staticmethod
     def _trainer_done(store: LabelStore) -> bool:
-        return store.get_meta("status") == "finished" and store.pending_count() == 0
+        return store.trainer_status().state == "finished" and store.pending_count() == 0
 
     # -- drawing --------------------------------------------------------------------------
     def _status(self, store: LabelStore) -> str:
-        budget = store.get_meta("budget") or "?"
-        trainer = store.get_meta("status") or "not started"
-        steps = store.get_meta("env_steps") or "0"
-        updated = store.get_meta("reward_updated_step")
-        reward = f", reward model updated at step {updated}" if updated else ""
+        trainer = store.trainer_status()
+        budget = "?" if trainer.budget is None else trainer.budget
+        updated = trainer.reward_updated_step
+        reward = f", reward model updated at step {updated}" if updated is not None else ""
         return (
             f"labels {store.n_answered()}/{budget} (you: {self.given}), "
-            f"waiting {store.pending_count()}  |  trainer: {trainer}, {steps} steps{reward}"
+            f"waiting {store.pending_count()}  |  trainer: {trainer.state or 'not started'}, "
+            f"{trainer.env_steps} steps{reward}"
         )
 
     def _draw(

@@ -7,13 +7,13 @@ import os
 import queue
 import socket
 import threading
-from pathlib import Path
 
 import numpy as np
 
 from backflip.envs.render import ClipRenderer
-from backflip.preference.label_store import LabelStore
-from backflip.preference.records import Segment
+from backflip.records import Segment
+from backflip.storage.label_store import LabelStore
+from backflip.storage.run_dir import RunDir
 
 
 @dataclasses.dataclass(frozen=True)
@@ -38,7 +38,7 @@ class PairSource:
 
     def __init__(
         self,
-        run_dir: Path,
+        run_dir: RunDir,
         labeller: str,
         env_id: str,
         width: int,
@@ -56,7 +56,7 @@ class PairSource:
         self._claimed: set[int] = set()
         self._lock = threading.Lock()
         self.claimant = f"{labeller}#{socket.gethostname()}#{os.getpid()}"
-        with LabelStore(run_dir) as store:
+        with run_dir.label_store() as store:
             release_orphaned_claims(store)
         self._thread.start()
 
@@ -87,7 +87,7 @@ class PairSource:
     def _work(self) -> None:
         try:
             renderer = ClipRenderer(self.env_id, self.width, self.height)
-            with LabelStore(self.run_dir) as store:
+            with self.run_dir.label_store() as store:
                 while not self._stop.is_set():
                     if self.ready.full():
                         self._stop.wait(0.05)

@@ -13,18 +13,19 @@ os.environ["SDL_VIDEODRIVER"] = "dummy"
 import numpy as np  # noqa: E402
 import pygame  # noqa: E402
 
-from backflip.config import TrainConfig, save_config  # noqa: E402
+from backflip.config import TrainConfig  # noqa: E402
 from backflip.envs.make import make_env  # noqa: E402
-from backflip.preference.label_store import LabelStore  # noqa: E402
-from backflip.preference.label_window import PAD, LabelWindow, ReadyPair  # noqa: E402
-from backflip.preference.records import Segment  # noqa: E402
+from backflip.labelling.window import PAD, LabelWindow, ReadyPair  # noqa: E402
+from backflip.records import Segment  # noqa: E402
+from backflip.storage.label_store import LabelStore  # noqa: E402
+from backflip.storage.run_dir import RunDir  # noqa: E402
 
 ENV, T, W, H = "HalfCheetah-v5", 10, 96, 72
 
 
 def make_run(tmp_path, n_queries: int = 6):
     """A run directory with real clips and ``n_queries`` pending queries."""
-    save_config(TrainConfig(env=ENV, oracle="human", run_dir=tmp_path), tmp_path / "config.json")
+    RunDir(tmp_path).write_config(TrainConfig(env=ENV, oracle="human", run_dir=tmp_path))
     env = make_env(ENV, horizon=T * 2 * n_queries)
     env.action_space.seed(0)
     obs, info = env.reset(seed=0)
@@ -34,14 +35,14 @@ def make_run(tmp_path, n_queries: int = 6):
         obs, reward, _, _, info = env.step(action)
         obs_l.append(obs), acts.append(action), rewards.append(info["oracle_reward"])
         states.append(info["physics_state"])
-    store = LabelStore(tmp_path)
+    store = RunDir(tmp_path).label_store()
     ids = []
     for k in range(2 * n_queries):
         s = slice(k * T, k * T + T + 1)
         seg = Segment(
             obs=np.array(obs_l[s]),
             acts=np.array(acts[k * T : k * T + T]),
-            true_rewards=np.array(rewards[k * T : k * T + T]),
+            oracle_rewards=np.array(rewards[k * T : k * T + T]),
             states=np.array(states[s]),
             env_id=ENV,
             seed=0,
@@ -73,7 +74,7 @@ def key(k: int) -> pygame.event.Event:
 
 
 def window(tmp_path, events, **kwargs) -> LabelWindow:
-    return LabelWindow(tmp_path, ENV, "tester", W, H, on_frame=scripted(events), **kwargs)
+    return LabelWindow(RunDir(tmp_path), ENV, "tester", W, H, on_frame=scripted(events), **kwargs)
 
 
 def answers(store: LabelStore) -> list[float | None]:
@@ -158,7 +159,7 @@ def test_a_killed_window_loses_no_answer_and_a_reopened_one_carries_on(tmp_path)
     before = store.comparisons(include_skipped=True)
     assert len(before) >= 3
     assert store.claims(), "the killed window held claims"
-    store.set_meta("status", "finished")  # the synthetic human quits once all are answered
+    store.set_trainer_status(state="finished")  # the synthetic human then quits when done
     done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
     after = store.comparisons(include_skipped=True)

@@ -1,0 +1,92 @@
+"""``backflip train``: checks the input, then trains (or resumes) a run and prints its
+result."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Callable
+from typing import TypeVar
+
+from backflip.commands.device import resolve_device
+from backflip.config import TrainConfig, config_differences
+from backflip.envs.make import make_env
+from backflip.errors import BackflipError, UsageError
+from backflip.storage.run_dir import RunDir
+from backflip.training.build import training_horizon
+from backflip.training.run import train
+
+T = TypeVar("T")
+
+
+def run_train(config: TrainConfig) -> int:
+    device = resolve_device(config.device)
+    check_env(config)
+    check_run_dir(config)
+    window = None
+    if config.label_window:  # a second process: the window must not wait on training
+        folder = str(config.resolved_run_dir())
+        command = [sys.executable, "-m", "backflip.cli", "label", folder, "--wait-s", "120"]
+        window = subprocess.Popen(command)
+    try:
+        summary = train(config, device)
+    finally:
+        if window is not None and window.poll() is None:
+            print("training finished; close the labelling window when you are done")
+    print(json.dumps(summary))
+    print(
+        f"run directory: {config.resolved_run_dir()}\n"
+        f"final true return {summary['eval_true_return_mean']:.1f} "
+        f"± {summary['eval_true_return_std']:.1f}  |  "
+        f"random policy {summary['random_true_return_mean']:.1f}"
+    )
+    if "flips_per_episode" in summary:
+        print(
+            f"backflips per episode {summary['flips_per_episode']:.2f}  |  "
+            f"random policy {summary['random_flips_per_episode']:.2f}"
+        )
+    return 0
+
+
+def check_env(config: TrainConfig) -> None:
+    """The env builds (a MuJoCo env of this gymnasium) and a clip fits in an episode."""
+    make_env(config.env, horizon=1).close()
+    horizon = training_horizon(config)
+    if config.query.segment_len > horizon:
+        raise UsageError(
+            f"--segment-len {config.query.segment_len} is longer than an episode ({horizon} steps)"
+        )
+
+
+def check_run_dir(config: TrainConfig) -> None:
+    """A new run needs a new folder; ``--resume`` needs an intact run made the same way."""
+    run_dir = RunDir(config.resolved_run_dir())
+    if run_dir.root.exists() and not run_dir.root.is_dir():
+        raise UsageError(f"--run-dir {run_dir.root} is a file, not a folder")
+    if not config.resume:
+        if not run_dir.is_empty():
+            raise UsageError(
+                f"run directory {run_dir.root} already exists: pass --resume to continue it, "
+                "or choose another --run-dir"
+            )
+        return
+    if run_dir.is_empty():
+        raise UsageError(f"--resume: no run to resume in {run_dir.root}")
+    saved = _resume_step(run_dir.read_config)
+    differences = config_differences(saved, config)
+    if differences:
+        raise UsageError(f"--resume: the run was made differently: {'; '.join(differences)}")
+    checkpoint = _resume_step(run_dir.latest_checkpoint)
+    if config.reward == "learned":
+        if checkpoint is not None and not run_dir.labels.exists():
+            raise UsageError(f"--resume: {run_dir.labels} is missing: the run's labels are gone")
+        _resume_step(run_dir.label_store).close()
+
+
+def _resume_step(step: Callable[[], T]) -> T:
+    """``step()``, with ``--resume: `` before the message of the error it may raise."""
+    try:
+        return step()
+    except BackflipError as err:
+        raise UsageError(f"--resume: {err}") from None

@@ -1,0 +1,117 @@
+"""Wire a training run's parts from its configuration (no training happens here)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import torch
+from stable_baselines3.common.base_class import BaseAlgorithm
+from stable_baselines3.common.monitor import Monitor
+from stable_baselines3.common.vec_env import DummyVecEnv, VecEnv
+
+from backflip.agents.clip_recorder import ClipRecorder
+from backflip.agents.factory import make_agent
+from backflip.agents.learned_reward import LearnedRewardVecEnv
+from backflip.config import TrainConfig
+from backflip.envs.make import default_horizon, make_env
+from backflip.preference.clip_pool import ClipPool
+from backflip.preference.oracle import SyntheticOracle
+from backflip.preference.reward_model import RewardModel
+from backflip.preference.reward_training import FitStats
+from backflip.preference.schedule import LabelSchedule
+from backflip.seeds import Seeds
+from backflip.storage.label_store import LabelStore
+from backflip.storage.run_dir import RunDir
+from backflip.training.label_desk import LabelDesk, Person, SyntheticTeacher, Teacher
+
+
+def training_horizon(config: TrainConfig) -> int:
+    """Training episode length in steps: ``--horizon``, else the env's registered one."""
+    return config.horizon or default_horizon(config.env)
+
+
+def evaluation_horizon(config: TrainConfig) -> int:
+    """Evaluation episode length in steps: ``--eval-horizon``, else the training one."""
+    return config.resolved_eval_horizon(training_horizon(config))
+
+
+@dataclasses.dataclass
+class Preferences:
+    """The preference side of a learned-reward run."""
+
+    store: LabelStore
+    desk: LabelDesk
+    pool: ClipPool
+    model: RewardModel
+    schedule: LabelSchedule
+    last_fit: FitStats | None = None
+
+
+@dataclasses.dataclass
+class Run:
+    """A training run's parts, as :func:`build_run` wires them."""
+
+    config: TrainConfig
+    run_dir: RunDir
+    seeds: Seeds
+    recorder: ClipRecorder
+    agent: BaseAlgorithm
+    preferences: Preferences | None
+    """None for a true-reward baseline."""
+    wall_offset: float = 0.0
+    """seconds of training before this process (a resumed run)."""
+    last_round_step: int = -1
+    """env step of the last completed round (its checkpoint)."""
+
+
+def build_run(config: TrainConfig, device: torch.device) -> Run:
+    """Makes the run directory (if new) and builds envs, agent and the preference side."""
+    run_dir = RunDir(config.resolved_run_dir())
+    run_dir.create()
+    if not run_dir.config.exists():
+        run_dir.write_config(config)
+    seeds = Seeds.of(config.seed)
+    horizon = training_horizon(config)
+    base = DummyVecEnv([lambda: Monitor(make_env(config.env, horizon=horizon))])
+    recorder = ClipRecorder(
+        base, config.query.segment_len, config.env, run_seed=config.seed, cut_seed=seeds.clips
+    )
+    recorder.recording = config.reward == "learned"
+    venv: VecEnv = recorder
+    preferences = None
+    if config.reward == "learned":
+        preferences = _build_preferences(config, run_dir, seeds, base, device)
+        venv = LearnedRewardVecEnv(recorder, preferences.model.predict)
+    agent = make_agent(
+        config.algo,
+        venv,
+        config.agent,
+        config.steps,
+        seeds.agent,
+        device,
+        tensorboard_log=run_dir.tensorboard,
+    )
+    venv.seed(seeds.env)  # after the agent, which seeds the env with its own seed
+    return Run(config, run_dir, seeds, recorder, agent, preferences)
+
+
+def _build_preferences(
+    config: TrainConfig, run_dir: RunDir, seeds: Seeds, venv: VecEnv, device: torch.device
+) -> Preferences:
+    obs_dim = int(np.prod(venv.observation_space.shape or ()))
+    act_dim = int(np.prod(venv.action_space.shape or ()))
+    model = RewardModel(
+        obs_dim, act_dim, config.reward_model, config.reward_training, device, seeds.reward_model
+    )
+    teacher: Teacher = (
+        SyntheticTeacher(SyntheticOracle(config.teacher, seeds.teacher))
+        if config.oracle == "synthetic"
+        else Person()
+    )
+    store = run_dir.label_store()
+    desk = LabelDesk(store, teacher, config.query.method, config.query.oversample, seeds.query)
+    schedule = LabelSchedule(
+        config.labels, config.steps, config.schedule.initial_fraction, config.schedule.decay
+    )
+    return Preferences(store, desk, ClipPool(config.query, seeds.pool), model, schedule)

@@ -1,0 +1,157 @@
+"""Where a run asks its questions and collects the answers: the label store, and who answers.
+
+A synthetic teacher answers at once; a person answers later, in a labelling window
+(``backflip label``), through the same store. Either way every answer is in the store the
+moment it is given, and the reward model trains on whatever is there.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Sequence
+from typing import Protocol
+
+import numpy as np
+
+from backflip.config import QueryMethod
+from backflip.preference.ensemble import bradley_terry
+from backflip.preference.oracle import SyntheticOracle
+from backflip.preference.query import select_queries
+from backflip.preference.reward_model import RewardModel
+from backflip.records import Comparison, Segment
+from backflip.storage.label_store import LabelStore
+
+
+class Teacher(Protocol):
+    """Who answers the run's queries."""
+
+    def pose(self, store: LabelStore, ids: tuple[int, int], clips: tuple[Segment, Segment]):
+        """Puts the query of stored clips ``ids`` (``clips``) to the teacher."""
+        ...
+
+    def recall(self, clips: Iterable[Segment]) -> None:
+        """Shows the teacher clips it judged before this process started (a resumed run)."""
+        ...
+
+
+class SyntheticTeacher:
+    """Answers at once with a :class:`SyntheticOracle`, storing a finished comparison."""
+
+    def __init__(self, oracle: SyntheticOracle) -> None:
+        self.oracle = oracle
+
+    def pose(self, store: LabelStore, ids: tuple[int, int], clips: tuple[Segment, Segment]):
+        label = self.oracle.compare(*clips)
+        store.add_comparison(Comparison(*ids, label, source="synthetic", labeller="synthetic"))
+
+    def recall(self, clips: Iterable[Segment]) -> None:
+        # The teacher judges relative to the returns it has seen.
+        self.oracle.remember(clips)
+
+
+class Person:
+    """Leaves each query pending in the store, for a labelling window to answer."""
+
+    def pose(self, store: LabelStore, ids: tuple[int, int], clips: tuple[Segment, Segment]):
+        store.add_query(*ids)
+
+    def recall(self, clips: Iterable[Segment]) -> None:
+        pass
+
+
+class LabelDesk:
+    """Picks queries among candidate clips, poses them to the teacher, gathers answers.
+
+    Args:
+        store: the run's label store.
+        teacher: who answers.
+        method: how queries are picked (``backflip/preference/query.py``).
+        oversample: random candidate pairs drawn per query.
+        seed: the query draws.
+    """
+
+    def __init__(
+        self,
+        store: LabelStore,
+        teacher: Teacher,
+        method: QueryMethod,
+        oversample: int,
+        seed: int,
+    ) -> None:
+        self.store = store
+        self.teacher = teacher
+        self.method = method
+        self.oversample = oversample
+        self.rng = np.random.default_rng(seed)
+        labelled = {
+            i for c in store.comparisons(include_skipped=True) for i in (c.left_id, c.right_id)
+        }
+        self.clips: dict[int, Segment] = {i: store.load_segment(i) for i in sorted(labelled)}
+        """clips that queries were posed about, by store id."""
+        self._ids: dict[int, int] = {}  # id(clip) -> store id, for clips of this process
+        teacher.recall(self.clips.values())
+
+    def ask(self, n: int, candidates: Sequence[Segment], model: RewardModel) -> int:
+        """Poses up to ``n`` new queries about ``candidates``; returns how many it posed.
+
+        No pair is posed twice. Before the first answer the pairs are uniform; after it,
+        ``method`` ranks them with the reward model's members.
+        """
+        pool = list(candidates)
+        if n <= 0 or len(pool) < 2:
+            return 0
+        probs = None
+        if self.method != "uniform" and self.store.n_answered() > 0:
+            returns = model.ensemble.clip_returns(pool, normalized=False)  # (M, pool)
+
+            def probs(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+                return bradley_terry(returns[:, left], returns[:, right])
+
+        method: QueryMethod = self.method if probs is not None else "uniform"
+        # Spares, best first: a pair asked in an earlier round is passed over.
+        pairs = select_queries(
+            len(pool),
+            2 * n + 8,
+            method,
+            self.rng,
+            preference_probs=probs,
+            oversample=self.oversample,
+        )
+        asked = self.store.asked_pairs()
+        posed = 0
+        for i, j in pairs:
+            if posed == n:
+                break
+            known = self._ids.get(id(pool[i])), self._ids.get(id(pool[j]))
+            if None not in known and frozenset(known) in asked:
+                continue
+            ids = self._store_id(pool[i]), self._store_id(pool[j])
+            self.teacher.pose(self.store, ids, (pool[i], pool[j]))
+            asked.add(frozenset(ids))
+            posed += 1
+        return posed
+
+    def _store_id(self, clip: Segment) -> int:
+        key = id(clip)
+        if key not in self._ids:
+            self._ids[key] = self.store.add_segment(clip)
+            self.clips[self._ids[key]] = clip
+        return self._ids[key]
+
+    def answered(self) -> tuple[list[Comparison], dict[int, Segment]]:
+        """Every answer that can be trained on (skips left out), and the clips they name."""
+        comparisons = self.store.comparisons()
+        for c in comparisons:  # answers to queries posed by an earlier process
+            for i in (c.left_id, c.right_id):
+                if i not in self.clips:
+                    self.clips[i] = self.store.load_segment(i)
+        return comparisons, self.clips
+
+    def n_asked(self) -> int:
+        """Queries posed so far: answered (skips included) or still waiting."""
+        return self.store.n_answered() + self.store.pending_count()
+
+    def wait_for_answers(self, minimum: int, poll_s: float = 1.0) -> None:
+        """Sleeps (no busy wait) until ``minimum`` non-skipped answers are in the store."""
+        while self.store.n_answered(include_skipped=False) < minimum:
+            time.sleep(poll_s)

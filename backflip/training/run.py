@@ -1,0 +1,148 @@
+"""A training run, top to bottom: gather clips, then rounds of acting and asking, then the
+evaluation. ``backflip train`` runs this; so do the tests."""
+
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+import torch
+from stable_baselines3.common.off_policy_algorithm import OffPolicyAlgorithm
+
+from backflip.agents.progress import RunProgress
+from backflip.agents.relabel import relabel_replay_buffer
+from backflip.config import TrainConfig
+from backflip.records import Segment
+from backflip.storage.run_dir import RunDir
+from backflip.training.build import Preferences, Run, build_run, training_horizon
+from backflip.training.checkpoints import restore_checkpoint, save_checkpoint
+from backflip.training.report import metrics_row, summary
+
+
+def train(config: TrainConfig, device: torch.device, progress: bool = True) -> dict[str, object]:
+    """Runs (or resumes) a whole run; returns the summary it writes to ``summary.json``."""
+    with RunDir(config.resolved_run_dir()).lock():
+        run = build_run(config, device)
+        try:
+            return _train(run, progress)
+        finally:
+            if run.preferences is not None:
+                run.preferences.store.close()
+
+
+def _train(run: Run, progress: bool) -> dict[str, object]:
+    config, agent, prefs = run.config, run.agent, run.preferences
+    checkpoint = run.run_dir.latest_checkpoint()
+    if checkpoint is not None:
+        restore_checkpoint(run, checkpoint)
+    started = time.time() - run.wall_offset
+    if prefs is not None:
+        prefs.store.set_trainer_status(state="starting", budget=config.labels)
+
+    # Phase 1 (gather): clips of the initial random policy, the first labels, the first fit.
+    if prefs is not None and checkpoint is None:
+        prefs.pool.add(random_clips(run, prefs))
+        ask_due(prefs, 0)
+        if config.oracle == "human":
+            wait_for_first_answers(run, prefs)
+        fit(prefs)
+
+    # Phase 2 (act): each round, the agent learns on the current reward, then the
+    # preference side asks what is due, refits, and the run is checkpointed.
+    labels = prefs.store.n_answered if prefs is not None else (lambda: 0)
+    bar = RunProgress(config.steps, agent.num_timesteps, labels) if progress else None
+    for end in round_ends(config):
+        if agent.num_timesteps < end:
+            remaining = end - agent.num_timesteps
+            agent.learn(remaining, callback=bar, reset_num_timesteps=False, progress_bar=False)
+        if agent.num_timesteps > run.last_round_step:
+            preference_round(run, agent.num_timesteps)
+            record_round(run, agent.num_timesteps, time.time() - started)
+    if bar is not None:
+        bar.close()
+
+    # Phase 3 (evaluate): the final and a random policy on the run's evaluation episodes.
+    result = summary(run, time.time() - started)
+    run.run_dir.write_summary(result)
+    if prefs is not None:
+        prefs.store.set_trainer_status(state="finished")
+    return result
+
+
+def round_ends(config: TrainConfig) -> list[int]:
+    """Env steps at which the rounds end: every ``ceil(steps / rounds)``, the last at
+    ``steps``."""
+    every = math.ceil(config.steps / config.schedule.rounds)
+    return sorted({min(k * every, config.steps) for k in range(1, config.schedule.rounds + 1)})
+
+
+def random_clips(run: Run, prefs: Preferences) -> list[Segment]:
+    """Clips of a few episodes of random actions: the untrained behaviour, to ask first."""
+    config, venv = run.config, run.recorder
+    horizon = training_horizon(config)
+    clips_per_episode = max(1, horizon // config.query.segment_len)
+    most = max(2, config.schedule.random_phase_max_steps // horizon)
+    episodes = int(np.clip(math.ceil(4 * prefs.schedule.due(0) / clips_per_episode), 2, most))
+    rng = np.random.default_rng(run.seeds.random_phase)
+    low, high = venv.action_space.low, venv.action_space.high  # type: ignore[attr-defined]
+    venv.reset()
+    for _ in range(episodes * horizon):
+        venv.step(rng.uniform(low, high, size=(venv.num_envs, *low.shape)))
+    return venv.drain()
+
+
+def ask_due(prefs: Preferences, step: int) -> None:
+    """Poses the queries the schedule says are due by env step ``step``."""
+    due = prefs.schedule.due(step) - prefs.desk.n_asked()
+    prefs.desk.ask(due, prefs.pool.candidates, prefs.model)
+    prefs.store.set_trainer_status(state="training", env_steps=step)
+
+
+def wait_for_first_answers(run: Run, prefs: Preferences) -> None:
+    """With a person answering: sleeps until the first answers are in."""
+    minimum = min(run.config.schedule.human_first_labels, prefs.schedule.due(0))
+    if prefs.store.n_answered(include_skipped=False) >= minimum:
+        return
+    prefs.store.set_trainer_status(state="waiting for labels")
+    print(
+        f"waiting for {minimum} labels before training: run `backflip label "
+        f"{run.run_dir.root}` in another terminal",
+        flush=True,
+    )
+    prefs.desk.wait_for_answers(minimum)
+
+
+def fit(prefs: Preferences) -> None:
+    """Refits the reward model on every answer so far (if there is one to train on)."""
+    comparisons, clips = prefs.desk.answered()
+    if comparisons:
+        prefs.last_fit = prefs.model.fit(comparisons, clips)
+
+
+def preference_round(run: Run, step: int) -> None:
+    """New clips in, queries due out, the reward refit, SAC's replay buffer relabelled."""
+    clips = run.recorder.drain()
+    prefs = run.preferences
+    if prefs is None:
+        return
+    prefs.pool.add(clips)
+    ask_due(prefs, step)
+    fit(prefs)
+    agent = run.agent
+    if isinstance(agent, OffPolicyAlgorithm) and agent.replay_buffer is not None:
+        relabel_replay_buffer(agent.replay_buffer, prefs.model.predict)
+
+
+def record_round(run: Run, step: int, wall_s: float) -> None:
+    """Writes a checkpoint the run can resume from, then appends a metrics row."""
+    row = metrics_row(run, step, wall_s)
+    save_checkpoint(run, step, wall_s)
+    run.last_round_step = step
+    run.run_dir.append_metrics(row)
+    prefs = run.preferences
+    if prefs is not None and prefs.last_fit is not None:
+        prefs.store.set_trainer_status(reward_updated_step=step)
+    for key in ("pref_accuracy", "reward_oracle_corr", "true_return"):
+        if row[key] != "":
+            run.agent.logger.record(f"backflip/{key}", row[key])

@@ -330,7 +330,7 @@ class TrainConfig:
 def _from_dict(cls: type, data: object, where: str) -> Any:
     """Builds dataclass ``cls`` from nested JSON; every field must be there, no other."""
     if not isinstance(data, dict):
-        raise ConfigError(f"{where or 'config'} is not a JSON object")
+        raise ConfigError(f"{where.rstrip('.') or 'config'} is not a JSON object")
     hints = typing.get_type_hints(cls)
     names = [f.name for f in dataclasses.fields(cls)]
     missing, unknown = set(names) - set(data), set(data) - set(names)

@@ -1,0 +1,94 @@
+"""The whole configuration survives config.json; what a run cannot use is refused."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+from pathlib import Path
+
+import pytest
+
+from backflip.config import (
+    FORMAT,
+    ConfigError,
+    PPOConfig,
+    RewardModelConfig,
+    TeacherConfig,
+    TrainConfig,
+    config_differences,
+    flat_fields,
+)
+
+CUSTOM = TrainConfig(
+    env="Hopper-v5",
+    algo="ppo",
+    run_dir=Path("runs/x"),
+    teacher=TeacherConfig(beta=math.inf, gamma=0.9),
+    reward_model=RewardModelConfig(members=5, hidden=(32, 16, 8)),
+    agent=dataclasses.replace(TrainConfig().agent, ppo=PPOConfig(n_steps=256, hidden=(32,))),
+)
+
+
+def test_json_round_trip_keeps_every_nested_value() -> None:
+    text = json.dumps(CUSTOM.to_json(), allow_nan=True)
+    data = json.loads(text)
+    assert data["format"] == FORMAT
+    assert data["reward_model"]["hidden"] == [32, 16, 8]
+    assert TrainConfig.from_json(data) == CUSTOM
+
+
+def test_every_knob_is_saved() -> None:
+    """No setting lives only as a code default: each leaf field is in config.json."""
+    data = CUSTOM.to_json()
+    for name in flat_fields(CUSTOM):
+        node: object = data
+        for part in name.split("."):
+            assert isinstance(node, dict) and part in node, name
+            node = node[part]
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (lambda d: d.pop("format"), "format 1"),
+        (lambda d: d["teacher"].pop("gamma"), "missing ['teacher.gamma']"),
+        (lambda d: d["schedule"].update(rounds_x=1), "unknown ['schedule.rounds_x']"),
+        (lambda d: d.update(agent=[]), "agent is not a JSON object"),
+        (lambda d: d["teacher"].update(beta=-1.0), "beta must be > 0"),
+    ],
+)
+def test_a_config_json_this_version_cannot_read_is_refused(edit, message: str) -> None:
+    data = json.loads(json.dumps(CUSTOM.to_json(), allow_nan=True))
+    edit(data)
+    with pytest.raises(ConfigError, match=message.replace("[", r"\[").replace("]", r"\]")):
+        TrainConfig.from_json(data)
+
+
+def test_differences_name_nested_flags_and_ignore_resumable_ones() -> None:
+    given = dataclasses.replace(
+        CUSTOM,
+        device="cpu",
+        resume=True,
+        teacher=TeacherConfig(beta=2.0, gamma=0.9),
+        reward_model=RewardModelConfig(members=5, hidden=(32, 16, 8)),
+    )
+    assert config_differences(CUSTOM, given) == ["--teacher.beta 2.0 (run has inf)"]
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"steps": 0}, "--steps must be positive"),
+        ({"labels": 0}, "--labels must be positive"),
+        ({"labels": 0, "reward": "true"}, None),  # a baseline asks no labels
+        ({"label_window": True}, "--label-window needs --oracle human"),
+        ({"eval_episodes": 0}, "--eval-episodes must be at least 1"),
+    ],
+)
+def test_values_no_run_can_use_are_refused(fields: dict[str, object], message: str | None):
+    if message is None:
+        TrainConfig(**fields)  # type: ignore[arg-type]
+        return
+    with pytest.raises(ConfigError, match=message):
+        TrainConfig(**fields)  # type: ignore[arg-type]

@@ -3,22 +3,39 @@ every ``BackflipError`` into one line on stderr with exit status 2."""
 
 from __future__ import annotations
 
+import dataclasses
 import sys
+from collections.abc import Callable
 
 import tyro
 
-from backflip.commands.args import EvalArgs, LabelArgs, VideoArgs
+from backflip.commands.args import EvalArgs, GridArgs, LabelArgs, VideoArgs
 from backflip.config import TrainConfig
 from backflip.errors import BackflipError
 
+COMMANDS: dict[str, Callable[..., object]] = {
+    "train": TrainConfig,
+    "eval": EvalArgs,
+    "video": VideoArgs,
+    "label": LabelArgs,
+    "grid": GridArgs,
+}
+
+INTERRUPTED = {
+    "train": "; continue with the same command and --resume",
+    "grid": "; run the same command again: finished runs are kept, the others resume",
+}
+
 
 def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    # `backflip grid ... -- FLAGS`: FLAGS go to every run's `backflip train`.
+    passed: list[str] = []
+    if argv[:1] == ["grid"] and "--" in argv:
+        cut = argv.index("--")
+        argv, passed = argv[:cut], argv[cut + 1 :]
     try:
-        args = tyro.extras.subcommand_cli_from_dict(
-            {"train": TrainConfig, "eval": EvalArgs, "video": VideoArgs, "label": LabelArgs},
-            prog="backflip",
-            args=argv,
-        )
+        args = tyro.extras.subcommand_cli_from_dict(COMMANDS, prog="backflip", args=argv)
         # Each command imports what it needs only when it runs (torch takes seconds).
         if isinstance(args, TrainConfig):
             from backflip.commands.train import run_train
@@ -32,6 +49,10 @@ def main(argv: list[str] | None = None) -> int:
             from backflip.commands.video import run_video
 
             return run_video(args)
+        if isinstance(args, GridArgs):
+            from backflip.commands.grid import run_grid
+
+            return run_grid(dataclasses.replace(args, train_flags=tuple(passed)))
         from backflip.commands.label import run_label
 
         return run_label(args)
@@ -39,7 +60,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"backflip: error: {err}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("backflip: interrupted; continue with the same command and --resume", file=sys.stderr)
+        hint = INTERRUPTED.get(argv[0] if argv else "", "")
+        print(f"backflip: interrupted{hint}", file=sys.stderr)
         return 130
 
 

@@ -21,6 +21,7 @@ import pytest
 import torch
 
 from backflip.config import TrainConfig
+from backflip.grid.spec import GridDir, GridSpec
 from backflip.storage.run_dir import RunDir
 
 CUDA = torch.cuda.is_available()
@@ -128,6 +129,20 @@ def _eval_no_checkpoint(root: Path) -> list[str]:
     return ["eval", str(run)]
 
 
+def _grid(*flags: str) -> Callable[[Path], list[str]]:
+    """A new grid that must not be created."""
+    base = ["grid", "--env", "Hopper-v5", "--labels", "10", "--seeds", "0-1", "--steps", "100"]
+    return lambda root: [*base, "--out", str(root / "grid"), *flags]
+
+
+def _other_grid(root: Path) -> list[str]:
+    GridDir(root / "grid").write_spec(GridSpec(("Hopper-v5",), ("ppo",), (10,), (0, 1), 1000), "")
+    return ["grid", "--env", "Hopper-v5", "--labels", "10", "--seeds", "0-1", "--steps", "2000"] + [
+        "--out",
+        str(root / "grid"),
+    ]
+
+
 @dataclasses.dataclass(frozen=True)
 class Case:
     setup: Callable[[Path], list[str]]
@@ -175,6 +190,18 @@ CASES: dict[str, Case] = {
         _older_version("train"), ("--resume:", "from another backflip version (format 1")
     ),
     "eval-older-version": Case(_older_version("eval"), ("from another backflip version",)),
+    "grid-unknown-env": Case(_grid("--env", "Nope-v9"), ("unknown env id 'Nope-v9'",)),
+    "grid-labels-0": Case(_grid("--labels", "0"), ("--labels must be positive, got 0",)),
+    "grid-empty-seeds": Case(_grid("--seeds", "4-0"), ("--seeds '4-0' is an empty range",)),
+    "grid-different": Case(_other_grid, ("holds a different grid", "--steps 2000 (grid has 1000)")),
+    "grid-unreachable": Case(
+        _grid("--address", "127.0.0.1:1"), ("--address 127.0.0.1:1: no Ray cluster answers",)
+    ),
+    "grid-own-flag": Case(_grid("--", "--seed", "3"), ("set by backflip grid itself",)),
+    "grid-bad-flag": Case(_grid("--", "--nope", "1"), ("not all `backflip train` flags",)),
+    "grid-report-nothing": Case(
+        lambda root: ["grid", "--out", str(root / "none"), "--report"], ("holds no grid",)
+    ),
     "teacher-beta-0": Case(_new_run("--teacher-beta", "0"), ("beta must be > 0",)),
     "nested-flag-bad": Case(
         _new_run("--reward-training.val-fraction", "1.5"), ("val_fraction must be in [0, 1)",)

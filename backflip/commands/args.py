@@ -61,3 +61,32 @@ class LabelArgs:
     """save a PNG of the window once the first pair shows."""
     wait_s: float = 0.0
     """seconds to wait for a trainer that is just starting to create the run."""
+
+
+@dataclasses.dataclass(frozen=True)
+class GridArgs:
+    """Run a benchmark grid (envs x algos x label budgets x seeds, each with a true-reward
+    baseline) as Ray tasks, and report scores with confidence intervals. Flags after `--`
+    go to every run's `backflip train`."""
+
+    out: Path
+    """the grid's folder: grid.json, runs/<cell>/, report.md, results.csv, *.png."""
+    env: tuple[str, ...] = ()
+    """env ids, e.g. HalfCheetah-v5 Hopper-v5."""
+    algo: tuple[Literal["sac", "ppo"], ...] = ("ppo",)
+    """RL algorithms."""
+    labels: tuple[int, ...] = ()
+    """label budgets of the learned runs."""
+    seeds: str = "0-4"
+    """seeds: a range 0-4, a list 0,2,7, or one seed."""
+    steps: int | None = None
+    """env steps of every run (learned and baseline)."""
+    address: str | None = None
+    """a Ray cluster to run on: auto (the one `ray start` made on this machine) or
+    HOST:PORT; default: a local Ray started for this grid with all of this machine's CPUs."""
+    cpus_per_run: int = 1
+    """CPUs (and torch/BLAS threads) per run."""
+    report: bool = False
+    """only rebuild the report from the runs that have finished."""
+    train_flags: tyro.conf.Suppress[tuple[str, ...]] = ()
+    """the flags after `--` (filled in by the command line)."""

@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import csv
 import dataclasses
-import fcntl
 import json
 import os
 import shutil
@@ -21,6 +20,7 @@ from backflip.config import ConfigError, TrainConfig
 from backflip.errors import BackflipError
 from backflip.storage.atomic import atomic_write_text
 from backflip.storage.label_store import LabelStore
+from backflip.storage.lock import exclusive
 
 
 class RunDirError(BackflipError, ValueError):
@@ -116,12 +116,9 @@ class RunDir:
     @contextlib.contextmanager
     def lock(self) -> Iterator[None]:
         """Held while a trainer writes the run: a second trainer is refused, not mixed in."""
-        self.root.mkdir(parents=True, exist_ok=True)
-        with (self.root / ".lock").open("a") as handle:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                raise RunDirError(f"{self.root} is in use by another backflip train") from None
+        with exclusive(self.root / ".lock") as held:
+            if not held:
+                raise RunDirError(f"{self.root} is in use by another backflip train")
             yield
 
     # -- checkpoints ------------------------------------------------------------------

@@ -1,0 +1,77 @@
+"""``backflip grid``: a benchmark grid as Ray tasks, and its report."""
+
+from __future__ import annotations
+
+import shlex
+import sys
+
+from backflip.commands.args import GridArgs
+from backflip.commands.train import check_env
+from backflip.config import TrainConfig
+from backflip.errors import UsageError
+from backflip.grid.cells import cell_config
+from backflip.grid.local_ray import check_reachable
+from backflip.grid.report import score_table, write_report
+from backflip.grid.results import collect, groups
+from backflip.grid.runner import run_cells
+from backflip.grid.spec import Cell, GridDir, GridSpec, parse_seeds
+from backflip.storage.lock import exclusive
+
+
+def run_grid(args: GridArgs) -> int:
+    """Runs what is missing of the grid in ``--out``, then writes its report; exit status
+    1 when a run failed (the others still ran)."""
+    grid = GridDir(args.out)
+    if args.report:
+        spec, command = grid.read_spec()
+        return _report(grid, spec, command)
+    spec, configs = _checked(args, grid)
+    command = shlex.join(["backflip", *sys.argv[1:]])
+    with exclusive(grid.lock) as held:
+        if not held:
+            raise UsageError(f"{grid.root} is in use by another backflip grid")
+        grid.write_spec(spec, command)
+        failures = run_cells(grid, configs, args.address, args.cpus_per_run)
+        grid.write_failures(failures)
+        _report(grid, spec, command)
+    return 1 if failures else 0
+
+
+def _checked(args: GridArgs, grid: GridDir) -> tuple[GridSpec, dict[Cell, TrainConfig]]:
+    """The grid and each run's configuration; any bad input is an error before anything
+    is written or started."""
+    if args.steps is None:
+        raise UsageError("--steps: say how many env steps each run takes")
+    if args.cpus_per_run < 1:
+        raise UsageError(f"--cpus-per-run must be at least 1, got {args.cpus_per_run}")
+    spec = GridSpec(
+        envs=args.env,
+        algos=args.algo,
+        labels=args.labels,
+        seeds=parse_seeds(args.seeds),
+        steps=args.steps,
+        train_flags=args.train_flags,
+    )
+    if grid.spec.exists():
+        saved, _ = grid.read_spec()
+        differences = spec.differences(saved)
+        if differences:
+            raise UsageError(
+                f"--out {grid.root} holds a different grid: {'; '.join(differences)} "
+                "(choose another --out, or rerun with the grid's own flags)"
+            )
+    elif grid.root.exists() and any(grid.root.iterdir()):
+        raise UsageError(f"--out {grid.root} is not empty and holds no grid")
+    configs = {cell: cell_config(spec, cell, grid.run_dir(cell)) for cell in spec.cells()}
+    for env in spec.envs:  # the env builds, and a clip fits in an episode
+        check_env(next(c for cell, c in configs.items() if cell.env == env))
+    if args.address is not None:
+        check_reachable(args.address)
+    return spec, configs
+
+
+def _report(grid: GridDir, spec: GridSpec, command: str) -> int:
+    path = write_report(grid, spec, command)
+    print(score_table(groups(spec, collect(grid, spec))))
+    print(f"report: {path}")
+    return 0

@@ -1,0 +1,177 @@
+"""A grid's report: ``results.csv`` (one row per run), ``report.md`` (scores with
+confidence intervals, reward-model figures, wall time) and its plots."""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import subprocess
+from pathlib import Path
+
+import numpy as np
+
+import backflip
+from backflip.grid.plots import curves_png, score_png
+from backflip.grid.results import CellResult, Group, collect, groups
+from backflip.grid.spec import GridDir, GridSpec
+from backflip.grid.stats import RESAMPLES, estimate, mean
+
+
+def write_report(grid: GridDir, spec: GridSpec, command: str) -> Path:
+    """Writes the report of whatever has finished; returns the path of ``report.md``."""
+    results = collect(grid, spec)
+    by_budget = groups(spec, results)
+    _write_csv(grid.results, results, by_budget)
+    score_png(by_budget, grid.root / "score_vs_labels.png")
+    curves_png(grid, spec, grid.root / "curves.png")
+    grid.report.write_text(_markdown(spec, command, results, by_budget))
+    return grid.report
+
+
+def score_table(by_budget: list[Group]) -> str:
+    """The score table of the report, in Markdown (also printed by ``backflip grid``)."""
+    rows = [
+        "| env | algo | labels | seeds | learned return | baseline return | random "
+        "| score per seed | mean [95% CI] | IQM [95% CI] |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for g in by_budget:
+        pairs = g.paired()
+        learned = [run.value("eval_true_return_mean") for run, _ in pairs]
+        base = [b.value("eval_true_return_mean") for _, b in pairs]
+        random = [run.value("random_true_return_mean") for run, _ in pairs]
+        per_seed = ", ".join(f"{s:.2f}" for s in g.scores()) or "–"
+        rows.append(
+            f"| {g.env} | {g.algo} | {g.labels} | {len(pairs)} | {_mean(learned)} "
+            f"| {_mean(base)} | {_mean(random)} | {per_seed} | **{g.score_mean()}** "
+            f"| {g.score_iqm()} |"
+        )
+    return "\n".join(rows)
+
+
+def _markdown(spec: GridSpec, command: str, results: list[CellResult], by: list[Group]) -> str:
+    done = sum(r.status == "done" for r in results)
+    failed = [r for r in results if r.status == "failed"]
+    missing = [r for r in results if r.status == "missing"]
+    return f"""# Grid report
+
+Made by `{command}` with backflip {backflip.__version__}, commit {_commit()}, on
+{datetime.date.today().isoformat()}. Runs: {done} done, {len(failed)} failed,
+{len(missing)} not finished, of {len(results)}; each learned run has a true-reward baseline
+with the same env, algo, steps, seed and evaluation episodes.
+
+## Score
+
+Random-normalized score of the final policy's true return (mean over its evaluation
+episodes): (learned − random) / (baseline − random), per seed; the random policy plays the
+same episodes. Mean and interquartile mean (IQM) over seeds, with 95% percentile
+bootstrap intervals ({RESAMPLES:,} resamples, `scipy.stats.bootstrap`).
+
+{score_table(by)}
+
+![score against labels](score_vs_labels.png)
+
+## Learning curves
+
+True return of recent training episodes against env steps, mean over seeds (from each
+run's `metrics.csv`).
+
+![learning curves](curves.png)
+
+## Reward model
+
+Held-out preference accuracy and correlation of learned and oracle clip returns at the
+end of each learned run, mean over seeds (per run in `results.csv`).
+
+{_reward_table(by)}
+
+## Wall time
+
+Training wall time (`wall_s`, without the final evaluation) and agent steps per second,
+mean over seeds; the ratio is learned / true-reward wall time per seed, then averaged.
+
+{_time_table(by)}
+{_problems(failed, missing)}"""
+
+
+def _reward_table(by: list[Group]) -> str:
+    rows = ["| env | algo | labels | pref. accuracy | reward corr. |", "|---|---|---|---|---|"]
+    for g in by:
+        done = [r for r in g.learned if r.summary]
+        acc = _mean([r.value("pref_accuracy") for r in done])
+        corr = _mean([r.value("reward_oracle_corr") for r in done], digits=3)
+        rows.append(f"| {g.env} | {g.algo} | {g.labels} | {acc} | {corr} |")
+    return "\n".join(rows)
+
+
+def _time_table(by: list[Group]) -> str:
+    rows = [
+        "| env | algo | labels | learned wall s | baseline wall s | learned / true "
+        "| learned steps/s | baseline steps/s |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for g in by:
+        pairs = g.paired()
+        wall = [run.value("wall_s") for run, _ in pairs]
+        base = [b.value("wall_s") for _, b in pairs]
+        ratio = estimate([w / b for w, b in zip(wall, base, strict=True)], mean)
+        speed = [run.value("steps") / run.value("wall_s") for run, _ in pairs]
+        base_speed = [b.value("steps") / b.value("wall_s") for _, b in pairs]
+        rows.append(
+            f"| {g.env} | {g.algo} | {g.labels} | {_mean(wall, 0)} | {_mean(base, 0)} "
+            f"| {ratio} | {_mean(speed, 0)} | {_mean(base_speed, 0)} |"
+        )
+    return "\n".join(rows)
+
+
+def _problems(failed: list[CellResult], missing: list[CellResult]) -> str:
+    if not failed and not missing:
+        return ""
+    lines = ["", "## Runs without a result", ""]
+    lines += [f"- `{r.cell.name}` failed: {r.error}" for r in failed]
+    lines += [f"- `{r.cell.name}` has not finished" for r in missing]
+    return "\n".join(lines) + "\n"
+
+
+def _write_csv(path: Path, results: list[CellResult], by: list[Group]) -> None:
+    scores = {
+        run.cell: score for g in by for (run, _), score in zip(g.paired(), g.scores(), strict=True)
+    }
+    keys = (
+        *("steps", "wall_s", "eval_true_return_mean", "random_true_return_mean"),
+        *("eval_oracle_return_mean", "pref_accuracy", "reward_oracle_corr"),
+    )
+    with path.open("w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["run", "env", "algo", "labels", "seed", "status", *keys, "score", "error"])
+        for r in results:
+            c = r.cell
+            figures = ["" if np.isnan(r.value(k)) else r.value(k) for k in keys]
+            labels = "true" if c.labels is None else c.labels
+            score = scores.get(c, "")
+            writer.writerow(
+                [c.name, c.env, c.algo, labels, c.seed, r.status, *figures, score, r.error or ""]
+            )
+
+
+def _mean(values: list[float], digits: int = 1) -> str:
+    finite = [v for v in values if not np.isnan(v)]
+    return f"{np.mean(finite):.{digits}f}" if finite else "–"
+
+
+def _commit() -> str:
+    """The package's git commit, marked when the working tree has changes."""
+    root = Path(backflip.__file__).parent
+    try:
+        sha = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+    except OSError:
+        return "unknown"
+    return (f"`{sha}`" + (" with uncommitted changes" if dirty else "")) if sha else "unknown"

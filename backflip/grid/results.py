@@ -1,0 +1,86 @@
+"""What a grid's runs came to: one row per cell, and the scores of each label budget."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+
+from backflip.grid.spec import Cell, GridDir, GridSpec
+from backflip.grid.stats import Estimate, estimate, iqm, mean
+
+
+@dataclasses.dataclass(frozen=True)
+class CellResult:
+    """A cell and its ``summary.json`` (None while it is unfinished)."""
+
+    cell: Cell
+    summary: dict[str, object] | None
+    error: str | None = None
+
+    @property
+    def status(self) -> str:
+        return "done" if self.summary else "failed" if self.error else "missing"
+
+    def value(self, key: str) -> float:
+        """A figure of the summary, NaN when there is none."""
+        raw = (self.summary or {}).get(key)
+        return math.nan if raw is None else float(raw)  # type: ignore[arg-type]
+
+
+@dataclasses.dataclass(frozen=True)
+class Group:
+    """The learned runs of one (env, algo, label budget), beside their baselines."""
+
+    env: str
+    algo: str
+    labels: int
+    learned: list[CellResult]
+    baselines: dict[int, CellResult]
+    """by seed"""
+
+    def paired(self) -> list[tuple[CellResult, CellResult]]:
+        """(learned, baseline) of the seeds where both have finished."""
+        return [
+            (run, self.baselines[run.cell.seed])
+            for run in self.learned
+            if run.summary and self.baselines.get(run.cell.seed, CellResult(run.cell, None)).summary
+        ]
+
+    def scores(self) -> list[float]:
+        """Per seed: (learned − random) / (baseline − random) of the final true return; the
+        random policy is evaluated on the same episodes as both."""
+        out = []
+        for run, base in self.paired():
+            random = run.value("random_true_return_mean")
+            gap = base.value("eval_true_return_mean") - random
+            out.append((run.value("eval_true_return_mean") - random) / gap if gap else math.nan)
+        return out
+
+    def score_mean(self) -> Estimate:
+        return estimate(self.scores(), mean)
+
+    def score_iqm(self) -> Estimate:
+        return estimate(self.scores(), iqm)
+
+
+def collect(grid: GridDir, spec: GridSpec) -> list[CellResult]:
+    failures = grid.read_failures()
+    out = []
+    for cell in spec.cells():
+        path = grid.run_dir(cell) / "summary.json"
+        summary = json.loads(path.read_text()) if path.exists() else None
+        out.append(CellResult(cell, summary, None if summary else failures.get(cell.name)))
+    return out
+
+
+def groups(spec: GridSpec, results: list[CellResult]) -> list[Group]:
+    by_cell = {r.cell: r for r in results}
+    out = []
+    for env in spec.envs:
+        for algo in spec.algos:
+            baselines = {s: by_cell[Cell(env, algo, None, s)] for s in spec.seeds}
+            for labels in spec.labels:
+                learned = [by_cell[Cell(env, algo, labels, s)] for s in spec.seeds]
+                out.append(Group(env, algo, labels, learned, baselines))
+    return out

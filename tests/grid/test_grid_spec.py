@@ -1,0 +1,96 @@
+"""A grid's axes, cells, saved spec and statistics (no Ray needed)."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from backflip.grid.cells import cell_config
+from backflip.grid.results import CellResult, Group
+from backflip.grid.spec import Cell, GridDir, GridError, GridSpec, parse_seeds
+from backflip.grid.stats import estimate, iqm, mean
+
+SPEC = GridSpec(("Hopper-v5",), ("ppo",), (10, 20), (0, 1), 512, ("--horizon", "50"))
+
+
+@pytest.mark.parametrize(
+    ("text", "seeds"), [("0-4", (0, 1, 2, 3, 4)), ("0,2,7", (0, 2, 7)), ("3", (3,))]
+)
+def test_seeds_parse(text: str, seeds: tuple[int, ...]) -> None:
+    assert parse_seeds(text) == seeds
+
+
+@pytest.mark.parametrize("text", ["4-0", "", "a-b", "1,1"])
+def test_bad_seeds_are_refused(text: str) -> None:
+    with pytest.raises(GridError, match="--seeds"):
+        parse_seeds(text)
+
+
+def test_every_seed_has_a_baseline_and_every_budget() -> None:
+    names = [cell.name for cell in SPEC.cells()]
+    assert names == [
+        "Hopper-v5-ppo-true-s0",
+        "Hopper-v5-ppo-10-s0",
+        "Hopper-v5-ppo-20-s0",
+        "Hopper-v5-ppo-true-s1",
+        "Hopper-v5-ppo-10-s1",
+        "Hopper-v5-ppo-20-s1",
+    ]
+
+
+def test_cell_configs_are_ordinary_train_configs(tmp_path: Path) -> None:
+    baseline = cell_config(SPEC, Cell("Hopper-v5", "ppo", None, 1), tmp_path / "b")
+    learned = cell_config(SPEC, Cell("Hopper-v5", "ppo", 20, 1), tmp_path / "l")
+    assert (baseline.reward, learned.reward, learned.labels) == ("true", "learned", 20)
+    assert baseline.horizon == learned.horizon == 50 and learned.device == "cpu"
+    assert learned.steps == baseline.steps == 512 and learned.seed == 1
+
+
+def test_the_grid_sets_its_own_flags() -> None:
+    with pytest.raises(GridError, match="--seed after -- is set by backflip grid"):
+        GridSpec(("Hopper-v5",), ("ppo",), (10,), (0,), 512, ("--seed", "3"))
+
+
+def test_spec_round_trip_and_differences(tmp_path: Path) -> None:
+    grid = GridDir(tmp_path)
+    grid.write_spec(SPEC, "backflip grid ...")
+    saved, command = grid.read_spec()
+    assert saved == SPEC and command == "backflip grid ..."
+    other = GridSpec(("Hopper-v5",), ("ppo",), (10,), (0, 1), 1000, ())
+    assert other.differences(saved) == [
+        "--labels 10 (grid has 10 20)",
+        "--steps 1000 (grid has 512)",
+        "flags after -- '' (grid has '--horizon 50')",
+    ]
+
+
+def test_statistics_over_seeds() -> None:
+    one = estimate([0.5])
+    assert one.value == 0.5 and math.isnan(one.low)
+    values = [0.1, 0.8, 0.9, 1.0, 5.0]
+    assert iqm(np.array(values)) == pytest.approx(np.mean([0.8, 0.9, 1.0]))
+    spread = estimate(values, mean)
+    assert spread.low < spread.value < spread.high
+    assert estimate(values, mean) == spread  # seeded: the same report twice
+
+
+def test_scores_are_random_normalized_per_seed() -> None:
+    def run(labels: int | None, seed: int, ret: float) -> CellResult:
+        summary = {"eval_true_return_mean": ret, "random_true_return_mean": -100.0}
+        return CellResult(Cell("Hopper-v5", "ppo", labels, seed), summary)
+
+    group = Group(
+        "Hopper-v5",
+        "ppo",
+        10,
+        learned=[
+            run(10, 0, 400.0),
+            run(10, 1, 150.0),
+            CellResult(Cell("Hopper-v5", "ppo", 10, 2), None),
+        ],
+        baselines={0: run(None, 0, 900.0), 1: run(None, 1, 400.0), 2: run(None, 2, 1.0)},
+    )
+    assert group.scores() == [0.5, 0.5]  # seed 2 has not finished: left out

@@ -136,7 +136,7 @@ def _grid(*flags: str) -> Callable[[Path], list[str]]:
 
 
 def _other_grid(root: Path) -> list[str]:
-    GridDir(root / "grid").write_spec(GridSpec(("Hopper-v5",), ("ppo",), (10,), (0, 1), 1000), "")
+    GridDir(root / "grid").write_spec(GridSpec(("Hopper-v5",), ("ppo",), (10,), (0, 1), 1000), {})
     return ["grid", "--env", "Hopper-v5", "--labels", "10", "--seeds", "0-1", "--steps", "2000"] + [
         "--out",
         str(root / "grid"),

@@ -11,7 +11,7 @@ from backflip.config import TrainConfig
 from backflip.errors import UsageError
 from backflip.grid.cells import cell_config
 from backflip.grid.local_ray import check_reachable
-from backflip.grid.report import score_table, write_report
+from backflip.grid.report import current_commit, score_table, write_report
 from backflip.grid.results import collect, groups
 from backflip.grid.runner import run_cells
 from backflip.grid.spec import Cell, GridDir, GridSpec, parse_seeds
@@ -23,17 +23,17 @@ def run_grid(args: GridArgs) -> int:
     1 when a run failed (the others still ran)."""
     grid = GridDir(args.out)
     if args.report:
-        spec, command = grid.read_spec()
-        return _report(grid, spec, command)
+        spec, made = grid.read_spec()
+        return _report(grid, spec, made)
     spec, configs = _checked(args, grid)
-    command = shlex.join(["backflip", *sys.argv[1:]])
+    made = {"command": shlex.join(["backflip", *sys.argv[1:]]), "commit": current_commit()}
     with exclusive(grid.lock) as held:
         if not held:
             raise UsageError(f"{grid.root} is in use by another backflip grid")
-        grid.write_spec(spec, command)
+        grid.write_spec(spec, made)
         failures = run_cells(grid, configs, args.address, args.cpus_per_run)
         grid.write_failures(failures)
-        _report(grid, spec, command)
+        _report(grid, spec, made)
     return 1 if failures else 0
 
 
@@ -70,8 +70,8 @@ def _checked(args: GridArgs, grid: GridDir) -> tuple[GridSpec, dict[Cell, TrainC
     return spec, configs
 
 
-def _report(grid: GridDir, spec: GridSpec, command: str) -> int:
-    path = write_report(grid, spec, command)
+def _report(grid: GridDir, spec: GridSpec, made: dict[str, str]) -> int:
+    path = write_report(grid, spec, made)
     print(score_table(groups(spec, collect(grid, spec))))
     print(f"report: {path}")
     return 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import itertools
+import warnings
 from pathlib import Path
 
 import matplotlib
@@ -54,17 +55,21 @@ def curves_png(grid: GridDir, spec: GridSpec, path: Path) -> None:
                 continue
             name = "true reward" if labels is None else f"{labels} labels"
             style = "--" if labels is None else "-"
-            ax.plot(steps, np.nanmean(found, axis=0), style, label=f"{name} ({len(found)})")
+            with np.errstate(all="ignore"), warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)  # steps no run has reached
+                mean = np.nanmean(found, axis=0)
+            ax.plot(steps, mean, style, label=f"{name} ({len(found)} seeds)")
         ax.set(title=f"{env} ({algo})", xlabel="env steps", ylabel="true return")
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=8)
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
 
 
 def _curve(run_dir: Path, steps: np.ndarray) -> np.ndarray | None:
-    """A run's ``metrics.csv`` true return on the ``steps`` grid (NaN past its end)."""
+    """A run's ``metrics.csv`` true return on the ``steps`` grid (NaN outside its rounds)."""
     metrics = run_dir / "metrics.csv"
     if not metrics.exists():
         return None
@@ -74,4 +79,4 @@ def _curve(run_dir: Path, steps: np.ndarray) -> np.ndarray | None:
         return None
     x = np.array([float(r["step"]) for r in rows])
     y = np.array([float(r["true_return"]) for r in rows])
-    return np.where(steps <= x[-1], np.interp(steps, x, y), np.nan)
+    return np.where((steps >= x[0]) & (steps <= x[-1]), np.interp(steps, x, y), np.nan)

@@ -17,14 +17,15 @@ from backflip.grid.spec import GridDir, GridSpec
 from backflip.grid.stats import RESAMPLES, estimate, mean
 
 
-def write_report(grid: GridDir, spec: GridSpec, command: str) -> Path:
-    """Writes the report of whatever has finished; returns the path of ``report.md``."""
+def write_report(grid: GridDir, spec: GridSpec, made: dict[str, str]) -> Path:
+    """Writes the report of whatever has finished, saying which ``command`` and git
+    ``commit`` last ran the grid; returns the path of ``report.md``."""
     results = collect(grid, spec)
     by_budget = groups(spec, results)
     _write_csv(grid.results, results, by_budget)
     score_png(by_budget, grid.root / "score_vs_labels.png")
     curves_png(grid, spec, grid.root / "curves.png")
-    grid.report.write_text(_markdown(spec, command, results, by_budget))
+    grid.report.write_text(_markdown(made, results, by_budget))
     return grid.report
 
 
@@ -49,16 +50,16 @@ def score_table(by_budget: list[Group]) -> str:
     return "\n".join(rows)
 
 
-def _markdown(spec: GridSpec, command: str, results: list[CellResult], by: list[Group]) -> str:
+def _markdown(made: dict[str, str], results: list[CellResult], by: list[Group]) -> str:
     done = sum(r.status == "done" for r in results)
     failed = [r for r in results if r.status == "failed"]
     missing = [r for r in results if r.status == "missing"]
     return f"""# Grid report
 
-Made by `{command}` with backflip {backflip.__version__}, commit {_commit()}, on
-{datetime.date.today().isoformat()}. Runs: {done} done, {len(failed)} failed,
-{len(missing)} not finished, of {len(results)}; each learned run has a true-reward baseline
-with the same env, algo, steps, seed and evaluation episodes.
+Made by `{made["command"]}` with backflip {backflip.__version__} at commit
+{made["commit"]}; report of {datetime.date.today().isoformat()}. Runs: {done} done,
+{len(failed)} failed, {len(missing)} not finished, of {len(results)}. Each learned run has
+a true-reward baseline with the same env, algo, steps, seed and evaluation episodes.
 
 ## Score
 
@@ -98,7 +99,7 @@ def _reward_table(by: list[Group]) -> str:
     rows = ["| env | algo | labels | pref. accuracy | reward corr. |", "|---|---|---|---|---|"]
     for g in by:
         done = [r for r in g.learned if r.summary]
-        acc = _mean([r.value("pref_accuracy") for r in done])
+        acc = _mean([r.value("pref_accuracy") for r in done], digits=2)
         corr = _mean([r.value("reward_oracle_corr") for r in done], digits=3)
         rows.append(f"| {g.env} | {g.algo} | {g.labels} | {acc} | {corr} |")
     return "\n".join(rows)
@@ -159,7 +160,7 @@ def _mean(values: list[float], digits: int = 1) -> str:
     return f"{np.mean(finite):.{digits}f}" if finite else "–"
 
 
-def _commit() -> str:
+def current_commit() -> str:
     """The package's git commit, marked when the working tree has changes."""
     root = Path(backflip.__file__).parent
     try:
@@ -174,4 +175,4 @@ def _commit() -> str:
         ).stdout.strip()
     except OSError:
         return "unknown"
-    return (f"`{sha}`" + (" with uncommitted changes" if dirty else "")) if sha else "unknown"
+    return (sha + (" with uncommitted changes" if dirty else "")) if sha else "unknown"

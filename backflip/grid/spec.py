@@ -166,19 +166,21 @@ class GridDir:
     def run_dir(self, cell: Cell) -> Path:
         return self.runs / cell.name
 
-    def read_spec(self) -> tuple[GridSpec, str]:
-        """The saved grid and the command that last ran it."""
+    def read_spec(self) -> tuple[GridSpec, dict[str, str]]:
+        """The saved grid, and the ``command`` and git ``commit`` that last ran it."""
         try:
             data = json.loads(self.spec.read_text())
         except FileNotFoundError:
             raise GridError(f"{self.root} holds no grid (no grid.json)") from None
         except ValueError as err:
             raise GridError(f"{self.spec} is corrupted ({err})") from None
-        return GridSpec.from_json(data), str(data.get("command", ""))
+        made = {key: str(data.get(key, "unknown")) for key in ("command", "commit")}
+        return GridSpec.from_json(data), made
 
-    def write_spec(self, spec: GridSpec, command: str) -> None:
+    def write_spec(self, spec: GridSpec, made: dict[str, str]) -> None:
+        """Saves the grid with the ``command`` and ``commit`` that run it now."""
         self.root.mkdir(parents=True, exist_ok=True)
-        text = json.dumps({**spec.to_json(), "command": command}, indent=2) + "\n"
+        text = json.dumps({**spec.to_json(), **made}, indent=2) + "\n"
         atomic_write_text(self.spec, text)
 
     def read_failures(self) -> dict[str, str]:

@@ -25,7 +25,7 @@ from backflip.storage.label_store import LabelStore
 class Teacher(Protocol):
     """Who answers the run's queries."""
 
-    def pose(self, store: LabelStore, ids: tuple[int, int], clips: tuple[Segment, Segment]):
+    def pose(self, store: LabelStore, ids: tuple[int, int], clips: tuple[Segment, Segment]) -> None:
         """Puts the query of stored clips ``ids`` (``clips``) to the teacher."""
         ...
 
@@ -40,7 +40,7 @@ class SyntheticTeacher:
     def __init__(self, oracle: SyntheticOracle) -> None:
         self.oracle = oracle
 
-    def pose(self, store: LabelStore, ids: tuple[int, int], clips: tuple[Segment, Segment]):
+    def pose(self, store: LabelStore, ids: tuple[int, int], clips: tuple[Segment, Segment]) -> None:
         label = self.oracle.compare(*clips)
         store.add_comparison(Comparison(*ids, label, source="synthetic", labeller="synthetic"))
 
@@ -52,7 +52,7 @@ class SyntheticTeacher:
 class Person:
     """Leaves each query pending in the store, for a labelling window to answer."""
 
-    def pose(self, store: LabelStore, ids: tuple[int, int], clips: tuple[Segment, Segment]):
+    def pose(self, store: LabelStore, ids: tuple[int, int], clips: tuple[Segment, Segment]) -> None:
         store.add_query(*ids)
 
     def recall(self, clips: Iterable[Segment]) -> None:

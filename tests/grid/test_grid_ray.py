@@ -54,7 +54,7 @@ def test_a_tiny_grid_reports_every_budget_over_seeds(tiny) -> None:
     assert all(r["score"] for r in rows if r["labels"] != "true")
     report = (out / "report.md").read_text()
     assert "| Hopper-v5 | ppo | 5 | 2 |" in report and "| Hopper-v5 | ppo | 10 | 2 |" in report
-    assert "backflip grid --out" in report and "commit" in report
+    assert "backflip grid --out" in report and "at commit" in report
     for plot in ("score_vs_labels.png", "curves.png"):
         assert (out / plot).stat().st_size > 1000
     assert "done Hopper-v5-ppo-10-s1" in done.stderr + done.stdout  # progress lines
@@ -86,7 +86,7 @@ def test_rerunning_a_finished_grid_redoes_nothing(tiny) -> None:
 
 def test_a_killed_grid_resumes_and_keeps_what_finished(tmp_path: Path) -> None:
     out = tmp_path / "killed"
-    slow = [a if a != "256" else "2048" for a in TINY]
+    slow = [{"256": "2048", "0-1": "0"}.get(a, a) for a in TINY]
     slow[slow.index("--rounds") + 1] = "8"
     command = [*CLI, "grid", "--out", str(out), *slow]
     driver = subprocess.Popen(command, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -109,7 +109,7 @@ def test_a_killed_grid_resumes_and_keeps_what_finished(tmp_path: Path) -> None:
     done = subprocess.run(command, env=ENV, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
     after = summaries(out)
-    assert len(after) == 6
+    assert len(after) == 3
     assert {name: after[name] for name in finished} == finished  # not redone
     with (interrupted / "metrics.csv").open() as f:
         resumed = f.read().splitlines()

@@ -56,9 +56,9 @@ def test_the_grid_sets_its_own_flags() -> None:
 
 def test_spec_round_trip_and_differences(tmp_path: Path) -> None:
     grid = GridDir(tmp_path)
-    grid.write_spec(SPEC, "backflip grid ...")
-    saved, command = grid.read_spec()
-    assert saved == SPEC and command == "backflip grid ..."
+    grid.write_spec(SPEC, {"command": "backflip grid ...", "commit": "abc123"})
+    saved, made = grid.read_spec()
+    assert saved == SPEC and made == {"command": "backflip grid ...", "commit": "abc123"}
     other = GridSpec(("Hopper-v5",), ("ppo",), (10,), (0, 1), 1000, ())
     assert other.differences(saved) == [
         "--labels 10 (grid has 10 20)",

@@ -37,13 +37,11 @@ def score_table(by_budget: list[Group]) -> str:
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for g in by_budget:
-        pairs = g.paired()
-        learned = [run.value("eval_true_return_mean") for run, _ in pairs]
-        base = [b.value("eval_true_return_mean") for _, b in pairs]
-        random = [run.value("random_true_return_mean") for run, _ in pairs]
+        learned, base = g.figures("eval_true_return_mean")
+        random, _ = g.figures("random_true_return_mean")
         per_seed = ", ".join(f"{s:.2f}" for s in g.scores()) or "–"
         rows.append(
-            f"| {g.env} | {g.algo} | {g.labels} | {len(pairs)} | {_mean(learned)} "
+            f"| {g.env} | {g.algo} | {g.labels} | {len(learned)} | {_mean(learned)} "
             f"| {_mean(base)} | {_mean(random)} | {per_seed} | **{g.score_mean()}** "
             f"| {g.score_iqm()} |"
         )
@@ -112,12 +110,11 @@ def _time_table(by: list[Group]) -> str:
         "|---|---|---|---|---|---|---|---|",
     ]
     for g in by:
-        pairs = g.paired()
-        wall = [run.value("wall_s") for run, _ in pairs]
-        base = [b.value("wall_s") for _, b in pairs]
+        wall, base = g.figures("wall_s")
+        steps, base_steps = g.figures("steps")
         ratio = estimate([w / b for w, b in zip(wall, base, strict=True)], mean)
-        speed = [run.value("steps") / run.value("wall_s") for run, _ in pairs]
-        base_speed = [b.value("steps") / b.value("wall_s") for _, b in pairs]
+        speed = [n / w for n, w in zip(steps, wall, strict=True)]
+        base_speed = [n / w for n, w in zip(base_steps, base, strict=True)]
         rows.append(
             f"| {g.env} | {g.algo} | {g.labels} | {_mean(wall, 0)} | {_mean(base, 0)} "
             f"| {ratio} | {_mean(speed, 0)} | {_mean(base_speed, 0)} |"

@@ -47,6 +47,11 @@ class Group:
             if run.summary and self.baselines.get(run.cell.seed, CellResult(run.cell, None)).summary
         ]
 
+    def figures(self, key: str) -> tuple[list[float], list[float]]:
+        """``key`` of the learned runs and of their baselines, over the paired seeds."""
+        pairs = self.paired()
+        return [run.value(key) for run, _ in pairs], [base.value(key) for _, base in pairs]
+
     def scores(self) -> list[float]:
         """Per seed: (learned − random) / (baseline − random) of the final true return; the
         random policy is evaluated on the same episodes as both."""

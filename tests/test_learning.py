@@ -15,8 +15,8 @@ from backflip.training.run import train
 
 HOPPER = dict(env="Hopper-v5", algo="ppo", steps=20_000, horizon=200, seed=0, eval_episodes=5)
 
-# Measured with these seeds on the development machine (2 CPU cores, ~40 s):
-# learned-reward policy 164.5, random policy -55.8, held-out correlation 0.97.
+# Measured with these seeds on the development machine (2 CPU cores, 20 s of training):
+# learned-reward policy 219.4, random policy -29.1, held-out correlation 0.94.
 MARGIN_OVER_RANDOM = 150.0
 
 
@@ -57,8 +57,8 @@ def test_the_judges_reward_teaches_ppo_to_backflip(tmp_path, seed: int) -> None:
     # The backflip env is learnable from its own reward (the judge's) within a small
     # budget, whatever the seed: the ceiling that `make backflip`'s learned reward reaches
     # for, with its episodes (300 steps in training, 1000 in evaluation).
-    # Measured with `backflip train --reward true` and this config: 2.2, 3.0 and 6.0 flips
-    # per episode for seeds 0, 1 and 2 (random policy 0.0), 4-7 min each on 2 CPU cores.
+    # Measured with this test: 4.8, 3.8 and 1.4 flips per episode for seeds 0, 1 and 2
+    # (random policy 0.0), about 2 min of training each, two at a time on 2 CPU cores.
     torch.set_num_threads(1)
     config = TrainConfig(
         env=ENV_ID,

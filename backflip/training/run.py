@@ -8,6 +8,7 @@ import time
 
 import numpy as np
 import torch
+from gymnasium import spaces
 from stable_baselines3.common.off_policy_algorithm import OffPolicyAlgorithm
 
 from backflip.agents.progress import RunProgress
@@ -131,7 +132,9 @@ def preference_round(run: Run, step: int) -> None:
     fit(prefs)
     agent = run.agent
     if isinstance(agent, OffPolicyAlgorithm) and agent.replay_buffer is not None:
-        relabel_replay_buffer(agent.replay_buffer, prefs.model.predict)
+        space = agent.action_space
+        assert isinstance(space, spaces.Box)
+        relabel_replay_buffer(agent.replay_buffer, prefs.model.predict, space)
 
 
 def record_round(run: Run, step: int, wall_s: float) -> None:

@@ -128,8 +128,23 @@ def test_relabel_replay_buffer_overwrites_stored_rewards() -> None:
     assert buffer is not None and buffer.pos == 120
     before = buffer.rewards[:120].copy()
     spy = SpyReward()
-    assert relabel_replay_buffer(buffer, spy) == 120
+    assert relabel_replay_buffer(buffer, spy, agent.action_space) == 120  # bounds are +-1
     expected = buffer.observations[:120, 0, 0] + 10 * buffer.actions[:120, 0, 0]
     np.testing.assert_allclose(buffer.rewards[:120, 0], expected, rtol=1e-5)
     assert not np.allclose(before, buffer.rewards[:120])
     assert np.all(buffer.rewards[120:] == 0)
+
+
+def test_relabelling_sees_the_actions_the_env_received() -> None:
+    """InvertedPendulum's actions are within +-3: SB3 stores them scaled to +-1, while the
+    reward model saw (and was fit on) the env's actions. Relabelling must see those."""
+    base = DummyVecEnv([lambda: Monitor(make_env("InvertedPendulum-v5", horizon=50))])
+    rollout = SpyReward()
+    venv = LearnedRewardVecEnv(base, rollout)
+    agent = SAC("MlpPolicy", venv, learning_starts=20, buffer_size=200, seed=0, device="cpu")
+    agent.learn(60)
+    relabel = SpyReward()
+    assert relabel_replay_buffer(agent.replay_buffer, relabel, agent.action_space) == 60
+    seen = np.concatenate([acts for _, acts, _ in rollout.calls])  # (60, 1), env space
+    assert np.abs(seen).max() > 1.2  # beyond +-1: the scaling matters
+    np.testing.assert_allclose(relabel.calls[0][1], seen, rtol=1e-5, atol=1e-5)

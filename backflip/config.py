@@ -18,11 +18,13 @@ import tyro
 
 from backflip.errors import BackflipError
 
-FORMAT = 2
+FORMAT = 3
 """Version of the run-directory layout, saved in ``config.json``. Runs of format 1
-(before the configuration was saved whole) have no ``format`` key."""
+(before the configuration was saved whole) have no ``format`` key; format 2 had no
+``--costs`` and no observation normalization."""
 
 QueryMethod = Literal["uniform", "disagreement", "entropy"]
+Costs = Literal["hidden", "visible"]
 
 
 class ConfigError(BackflipError):
@@ -45,10 +47,15 @@ class QueryConfig:
 
     method: Annotated[QueryMethod, _alias("--query")] = "disagreement"
     """how queries are picked from candidate pairs of recent clips."""
-    segment_len: Annotated[int, _alias("--segment-len")] = 50
-    """clip length in env steps."""
+    segment_seconds: float = 1.5
+    """clip length in seconds of simulated time (the paper: 1-2 s, what a person can
+    judge); rounded to whole env steps."""
+    segment_len: Annotated[int | None, _alias("--segment-len")] = None
+    """clip length in env steps; overrides --query.segment-seconds."""
+    pool_rounds: int = 1
+    """query candidates are the clips of this many latest rounds (recent behaviour)."""
     pool_size: int = 400
-    """candidate clips kept for queries (the most recent ones)."""
+    """query candidates at most (the newest of those rounds)."""
     oversample: int = 10
     """random candidate pairs drawn per query asked, before the best are picked."""
     heldout_size: int = 400
@@ -58,11 +65,23 @@ class QueryConfig:
 
     def __post_init__(self) -> None:
         _require(self.method in typing.get_args(QueryMethod), f"unknown query {self.method!r}")
-        _require(self.segment_len > 0, f"--segment-len must be positive, got {self.segment_len}")
+        _require(
+            self.segment_seconds > 0 and math.isfinite(self.segment_seconds),
+            f"--query.segment-seconds must be positive, got {self.segment_seconds}",
+        )
+        _require(
+            self.segment_len is None or self.segment_len > 0,
+            f"--segment-len must be positive, got {self.segment_len}",
+        )
+        _require(self.pool_rounds >= 1, "--query.pool-rounds must be at least 1")
         _require(self.pool_size >= 2, "--query.pool-size must be at least 2")
         _require(self.oversample >= 1, "--query.oversample must be at least 1")
         _require(self.heldout_size >= 0, "--query.heldout-size must be >= 0")
         _require(0 <= self.heldout_share < 1, "--query.heldout-share must be within [0, 1)")
+
+    def steps_per_clip(self, dt: float) -> int:
+        """Clip length in env steps, for an env of ``dt`` seconds per step."""
+        return self.segment_len or max(1, round(self.segment_seconds / dt))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -107,6 +126,11 @@ class ScheduleConfig:
     """reward-model updates (with queries and a checkpoint) spread over the run."""
     initial_fraction: Annotated[float, _alias("--initial-fraction")] = 0.25
     """share of the label budget asked about clips of the initial random policy."""
+    initial_batches: int = 4
+    """the synthetic teacher's initial share comes in this many batches with a fit between
+    them, so that active query selection works from the second batch on."""
+    label_until: float = 0.5
+    """share of the run's steps by which the whole budget has been asked."""
     decay: float = 4.0
     """start-to-end ratio of the label rate, minus 1 (rate ~ 1 / (1 + t / tau))."""
     random_phase_max_steps: int = 20_000
@@ -118,6 +142,8 @@ class ScheduleConfig:
     def __post_init__(self) -> None:
         _require(self.rounds >= 1, "--rounds must be at least 1")
         _require(0 <= self.initial_fraction <= 1, "--initial-fraction must be within [0, 1]")
+        _require(self.initial_batches >= 1, "--schedule.initial-batches must be at least 1")
+        _require(0 < self.label_until <= 1, "--schedule.label-until must be within (0, 1]")
         _require(
             self.decay > 0 and math.isfinite(self.decay),
             f"--schedule.decay must be a finite number > 0, got {self.decay}",
@@ -144,32 +170,36 @@ class RewardModelConfig:
 class RewardTrainingConfig:
     """How the reward ensemble is fit to comparisons."""
 
-    epochs: int = 50
-    """passes over each member's bootstrap sample in the first fit."""
-    refit_epochs: int = 10
-    """passes in each later fit, which starts from the previous fit's weights."""
+    target_accuracy: float = 0.97
+    """each fit trains until every member's accuracy on its own training comparisons
+    reaches this (PEBBLE's criterion), within the floor and cap below."""
+    min_steps: int = 100
+    """optimizer steps per fit at least."""
+    max_steps: int = 2000
+    """optimizer steps per fit at most."""
     batch_size: int = 64
     """comparisons per member per optimizer step."""
     lr: float = 3e-4
     """Adam learning rate."""
     weight_decay: float = 1e-4
     """initial L2 weight (Adam ``weight_decay``); adapted after every fit if ``adapt_l2``."""
-    val_fraction: float = 1 / math.e
-    """fraction of comparisons held out from all members for validation."""
     random_answer_prob: float = 0.1
     """assumed chance that an answer was uniformly random (the paper: 10%)."""
     adapt_l2: bool = True
-    """keep val loss within 1.1-1.5x train loss by scaling the L2 weight by 1.5."""
+    """keep each member's out-of-bag loss within 1.1-1.5x its training loss by scaling the
+    L2 weight by 1.5."""
 
     def __post_init__(self) -> None:
         _require(
-            self.epochs >= 1 and self.refit_epochs >= 1 and self.batch_size >= 1,
-            "epochs, refit_epochs and batch_size must be >= 1",
+            0 < self.target_accuracy <= 1,
+            f"--reward-training.target-accuracy must be in (0, 1], got {self.target_accuracy}",
         )
-        _require(self.lr > 0 and self.weight_decay >= 0, "lr must be > 0 and weight_decay >= 0")
         _require(
-            0 <= self.val_fraction < 1, f"val_fraction must be in [0, 1), got {self.val_fraction}"
+            1 <= self.min_steps <= self.max_steps,
+            "--reward-training.min-steps must be >= 1 and <= --reward-training.max-steps",
         )
+        _require(self.batch_size >= 1, "--reward-training.batch-size must be >= 1")
+        _require(self.lr > 0 and self.weight_decay >= 0, "lr must be > 0 and weight_decay >= 0")
         _require(
             0 <= self.random_answer_prob < 1,
             f"random_answer_prob must be in [0, 1), got {self.random_answer_prob}",
@@ -178,32 +208,56 @@ class RewardTrainingConfig:
 
 @dataclasses.dataclass(frozen=True)
 class PPOConfig:
-    """PPO's settings (stable-baselines3 names)."""
+    """PPO's settings (stable-baselines3 names). The defaults are for budgets of 10^5-10^6
+    steps on a few CPU cores: 8 envs stepping together, small networks, 5 epochs."""
 
-    n_steps: int = 1024
+    n_envs: int = 8
+    """envs stepping together (one process); a rollout is ``n_envs * n_steps`` steps."""
+    normalize_obs: bool = True
+    """standardize the agent's observations with running statistics (SB3 VecNormalize)."""
+    n_steps: int = 256
     """env steps per env per rollout."""
-    batch_size: int = 64
+    batch_size: int = 256
     """minibatch size."""
-    n_epochs: int = 10
+    n_epochs: int = 5
     """passes over each rollout."""
     gae_lambda: float = 0.95
     """GAE's lambda."""
     gamma: float = 0.99
     """discount."""
-    ent_coef: float = 0.01
-    """entropy bonus: a larger one helps with a reward that keeps changing."""
+    ent_coef: float = 0.0
+    """entropy bonus."""
     learning_rate: float = 3e-4
     """Adam learning rate."""
     clip_range: float = 0.2
     """PPO's clip range."""
+    vf_coef: float = 0.5
+    """weight of the value loss."""
+    max_grad_norm: float = 0.5
+    """gradient clipping."""
+    log_std_init: float = 0.0
+    """initial log standard deviation of the Gaussian policy."""
+    ortho_init: bool = True
+    """orthogonal initialization of the networks."""
+    activation: Literal["tanh", "relu"] = "tanh"
+    """activation of the hidden layers."""
     hidden: tuple[int, ...] = (64, 64)
     """hidden layer sizes of the policy and the value network (each its own)."""
+
+    def __post_init__(self) -> None:
+        _require(self.n_envs >= 1, "--agent.ppo.n-envs must be at least 1")
+        _require(self.n_envs * self.n_steps > 1, "a PPO rollout (n_envs * n_steps) needs 2+ steps")
+        _require(self.batch_size >= 2, "--agent.ppo.batch-size must be at least 2")
 
 
 @dataclasses.dataclass(frozen=True)
 class SACConfig:
     """SAC's settings (stable-baselines3 names)."""
 
+    n_envs: int = 1
+    """envs stepping together (one process)."""
+    normalize_obs: bool = False
+    """standardize the agent's observations with running statistics (SB3 VecNormalize)."""
     learning_starts: int = 1000
     """random-action steps before the first update."""
     buffer_size: int | None = None
@@ -219,6 +273,9 @@ class SACConfig:
     hidden: tuple[int, ...] = (256, 256)
     """hidden layer sizes of the actor and the critics."""
 
+    def __post_init__(self) -> None:
+        _require(self.n_envs >= 1, "--agent.sac.n-envs must be at least 1")
+
 
 @dataclasses.dataclass(frozen=True)
 class AgentConfig:
@@ -228,6 +285,10 @@ class AgentConfig:
     """used with --algo ppo."""
     sac: SACConfig = SACConfig()
     """used with --algo sac."""
+
+    def settings(self, algo: str) -> PPOConfig | SACConfig:
+        """The settings of ``algo`` (``"ppo"`` or ``"sac"``)."""
+        return self.ppo if algo == "ppo" else self.sac
 
 
 @dataclasses.dataclass(frozen=True)
@@ -248,6 +309,10 @@ class TrainConfig:
     """where the run is written; default runs/<env>-<algo>-<reward>-s<seed>."""
     reward: Literal["learned", "true"] = "learned"
     """learned: RL on the reward model; true: RL on the env's reward (the baseline)."""
+    costs: Costs = "hidden"
+    """hidden: control costs leave the task reward, which the oracle judges, --reward true
+    trains on and the evaluation reports (the paper's protocol); visible: they stay in all
+    three (the protocol of the imitation library)."""
     oracle: Literal["synthetic", "human"] = "synthetic"
     """who answers queries: the synthetic teacher, or a person in `backflip label`."""
     device: Literal["auto", "cpu", "cuda"] = "auto"

@@ -21,13 +21,14 @@ class Returns:
     """Per-episode returns, each ``(episodes,)``.
 
     Attributes:
-        env: the env's own reward (what ``--reward true`` trains on).
-        oracle: the synthetic oracle's reward: the env's without control costs.
+        task: the task reward of the run's ``--costs``: what the oracle judges and
+            ``--reward true`` trains on.
+        env: the env's registered reward (with its control costs), as published figures.
         flips: complete backflips per episode, on envs that count them (else ``None``).
     """
 
+    task: np.ndarray
     env: np.ndarray
-    oracle: np.ndarray
     flips: np.ndarray | None = None
 
 
@@ -38,14 +39,14 @@ def episode_seed(config: TrainConfig, episode: int) -> int:
 
 
 def episode_returns(
-    env_id: str, horizon: int | None, policy: Policy | None, episodes: int, seed: int
+    config: TrainConfig, horizon: int | None, policy: Policy | None, episodes: int, seed: int
 ) -> Returns:
-    """Returns on the fixed-horizon env, episode ``k`` reset with ``seed + k``;
+    """Returns on the run's fixed-horizon env, episode ``k`` reset with ``seed + k``;
     ``policy=None`` acts uniformly at random."""
-    env = make_env(env_id, horizon=horizon)
+    env = make_env(config.env, horizon=horizon, costs=config.costs)
     env.action_space.seed(seed)
-    count_flips = flip_counter(env_id)
-    env_return, oracle, flips = np.zeros(episodes), np.zeros(episodes), np.zeros(episodes)
+    count_flips = flip_counter(config.env)
+    task, env_return, flips = np.zeros(episodes), np.zeros(episodes), np.zeros(episodes)
     for ep in range(episodes):
         obs, info = env.reset(seed=seed + ep)
         states = [info["physics_state"]]
@@ -53,23 +54,23 @@ def episode_returns(
         while not done:
             action = env.action_space.sample() if policy is None else policy(obs)
             obs, reward, terminated, truncated, info = env.step(action)
-            env_return[ep] += float(reward)
-            oracle[ep] += float(info["oracle_reward"])
+            task[ep] += float(reward)
+            env_return[ep] += float(info["env_reward"])
             if count_flips is not None:
                 states.append(info["physics_state"])
             done = terminated or truncated
         if count_flips is not None:
             flips[ep] = count_flips(np.stack(states))
     env.close()
-    return Returns(env_return, oracle, flips if count_flips is not None else None)
+    return Returns(task, env_return, flips if count_flips is not None else None)
 
 
 def evaluate(config: TrainConfig, horizon: int, policy: Policy, episodes: int) -> dict[str, float]:
     """A run's policy and a random one on the run's evaluation episodes (see
     :func:`episode_seed`): the keys shared by ``summary.json`` and ``backflip eval``."""
     seed = episode_seed(config, 0)
-    final = episode_returns(config.env, horizon, policy, episodes, seed)
-    random = episode_returns(config.env, horizon, None, episodes, seed)
+    final = episode_returns(config, horizon, policy, episodes, seed)
+    random = episode_returns(config, horizon, None, episodes, seed)
     flips = {}
     if final.flips is not None and random.flips is not None:
         flips = {
@@ -77,21 +78,21 @@ def evaluate(config: TrainConfig, horizon: int, policy: Policy, episodes: int) -
             "random_flips_per_episode": float(random.flips.mean()),
         }
     return {
-        "eval_true_return_mean": float(final.env.mean()),
-        "eval_true_return_std": float(final.env.std()),
-        "random_true_return_mean": float(random.env.mean()),
-        "random_true_return_std": float(random.env.std()),
-        "eval_oracle_return_mean": float(final.oracle.mean()),
-        "random_oracle_return_mean": float(random.oracle.mean()),
+        "eval_true_return_mean": float(final.task.mean()),
+        "eval_true_return_std": float(final.task.std()),
+        "random_true_return_mean": float(random.task.mean()),
+        "random_true_return_std": float(random.task.std()),
+        "eval_env_return_mean": float(final.env.mean()),
+        "random_env_return_mean": float(random.env.mean()),
         **flips,
     }
 
 
 def episode_states(
-    env_id: str, horizon: int, policy: Policy, seed: int
+    config: TrainConfig, horizon: int, policy: Policy, seed: int
 ) -> tuple[np.ndarray, np.ndarray]:
-    """One episode's physics states ``(T + 1, 1 + nq + nv)`` and env rewards ``(T,)``."""
-    env = make_env(env_id, horizon=horizon)
+    """One episode's physics states ``(T + 1, 1 + nq + nv)`` and task rewards ``(T,)``."""
+    env = make_env(config.env, horizon=horizon, costs=config.costs)
     obs, info = env.reset(seed=seed)
     states, rewards = [info["physics_state"]], []
     done = False

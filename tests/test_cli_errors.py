@@ -161,7 +161,8 @@ CASES: dict[str, Case] = {
     "labels-0": Case(_new_run("--labels", "0"), ("--labels must be positive, got 0",)),
     "segment-too-long": Case(
         _new_run("--segment-len", "5000"),
-        ("--segment-len 5000 is longer than an episode (1000 steps)",),
+        ("a clip (5000 steps, --segment-len or --query.segment-seconds) is longer than an "
+         "episode (1000 steps)",),
     ),
     "existing-dir": Case(_existing_dir, ("already exists", "--resume")),
     "resume-missing": Case(_resume_missing, ("--resume: no run to resume",)),
@@ -204,7 +205,7 @@ CASES: dict[str, Case] = {
     ),
     "teacher-beta-0": Case(_new_run("--teacher-beta", "0"), ("beta must be > 0",)),
     "nested-flag-bad": Case(
-        _new_run("--reward-training.val-fraction", "1.5"), ("val_fraction must be in [0, 1)",)
+        _new_run("--reward-training.target-accuracy", "1.5"), ("target-accuracy must be in (0, 1]",)
     ),
     # With CUDA, --device cuda is valid and would start a run: skipped there.
     "device-cuda": Case(_new_run("--device", "cuda"), ("--device cuda", "CUDA is not available")),
@@ -313,7 +314,7 @@ def test_train_help_lists_the_contract(capsys: pytest.CaptureFixture[str]) -> No
     for flag in ("--teacher-beta", "--segment-len", "--run-dir", "--resume", "--device"):
         assert re.search(rf"{flag}\b", out), flag
     # Every knob of the run is a flag too, grouped by component.
-    for flag in ("--agent.ppo.n-steps", "--reward-training.epochs", "--schedule.decay"):
+    for flag in ("--agent.ppo.n-steps", "--reward-training.max-steps", "--schedule.decay", "--costs"):
         assert flag in out, flag
 
 

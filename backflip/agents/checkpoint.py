@@ -11,13 +11,17 @@ from stable_baselines3 import SAC
 from stable_baselines3.common.base_class import BaseAlgorithm
 from stable_baselines3.common.off_policy_algorithm import OffPolicyAlgorithm
 
+from backflip.agents.obs_normalization import obs_stats, set_obs_stats
+
 _BUFFER_FIELDS = ("observations", "next_observations", "actions", "rewards", "dones", "timeouts")
 
 
 def agent_state(agent: BaseAlgorithm) -> dict[str, Any]:
-    """Networks, optimizers and counters of ``agent`` (for ``torch.save``)."""
+    """Networks, optimizers, observation statistics and counters of ``agent`` (for
+    ``torch.save``)."""
     state: dict[str, Any] = {
         "params": agent.get_parameters(),
+        "obs_normalization": obs_stats(agent),
         "num_timesteps": agent.num_timesteps,
         "n_updates": int(getattr(agent, "_n_updates", 0)),
         "episode_num": int(agent._episode_num),
@@ -30,6 +34,7 @@ def agent_state(agent: BaseAlgorithm) -> dict[str, Any]:
 def set_agent_state(agent: BaseAlgorithm, state: dict[str, Any]) -> None:
     """Restores what :func:`agent_state` gave into a freshly built ``agent``."""
     agent.set_parameters(state["params"], exact_match=True, device=agent.device)
+    set_obs_stats(agent, state["obs_normalization"])
     agent.num_timesteps = int(state["num_timesteps"])
     agent._episode_num = int(state["episode_num"])
     if hasattr(agent, "_n_updates"):
@@ -37,6 +42,17 @@ def set_agent_state(agent: BaseAlgorithm, state: dict[str, Any]) -> None:
     if "log_ent_coef" in state and isinstance(agent, SAC) and agent.log_ent_coef is not None:
         with torch.no_grad():
             agent.log_ent_coef.copy_(state["log_ent_coef"].to(agent.device))
+
+
+def policy_state(agent: BaseAlgorithm) -> dict[str, Any]:
+    """The policy's weights and observation statistics: enough to act (for ``torch.save``)."""
+    return {"policy": agent.policy.state_dict(), "obs_normalization": obs_stats(agent)}
+
+
+def set_policy_state(agent: BaseAlgorithm, state: dict[str, Any]) -> None:
+    """Restores what :func:`policy_state` gave."""
+    agent.policy.load_state_dict(state["policy"])
+    set_obs_stats(agent, state["obs_normalization"])
 
 
 def replay_arrays(agent: BaseAlgorithm) -> dict[str, np.ndarray] | None:

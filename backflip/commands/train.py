@@ -14,7 +14,7 @@ from backflip.config import TrainConfig, config_differences
 from backflip.envs.make import make_env
 from backflip.errors import BackflipError, UsageError
 from backflip.storage.run_dir import RunDir
-from backflip.training.build import training_horizon
+from backflip.training.build import segment_steps, training_horizon
 from backflip.training.run import train
 
 T = TypeVar("T")
@@ -51,11 +51,13 @@ def run_train(config: TrainConfig) -> int:
 
 def check_env(config: TrainConfig) -> None:
     """The env builds (a MuJoCo env of this gymnasium) and a clip fits in an episode."""
-    make_env(config.env, horizon=1).close()
+    make_env(config.env, horizon=1, costs=config.costs).close()
     horizon = training_horizon(config)
-    if config.query.segment_len > horizon:
+    clip = segment_steps(config)
+    if clip > horizon:
         raise UsageError(
-            f"--segment-len {config.query.segment_len} is longer than an episode ({horizon} steps)"
+            f"a clip ({clip} steps, --segment-len or --query.segment-seconds) is longer than "
+            f"an episode ({horizon} steps)"
         )
 
 

@@ -10,8 +10,9 @@ import gymnasium as gym
 import mujoco
 from gymnasium.envs.mujoco import MujocoEnv
 
+from backflip.envs.costs import Costs, hidden_terms
 from backflip.envs.fixed_horizon import FixedHorizon
-from backflip.envs.physics import PhysicsInfo
+from backflip.envs.physics import PhysicsInfo, mujoco_env
 from backflip.errors import BackflipError
 
 
@@ -31,6 +32,15 @@ def check_env_id(env_id: str) -> gym.envs.registration.EnvSpec:
 def default_horizon(env_id: str) -> int:
     """The env's registered episode length (1000 for the MuJoCo locomotion tasks)."""
     return int(check_env_id(env_id).max_episode_steps or 1000)
+
+
+def env_dt(env_id: str) -> float:
+    """Seconds of simulated time per env step."""
+    env = make_env(env_id, horizon=1, costs="visible")
+    try:
+        return float(mujoco_env(env).dt)
+    finally:
+        env.close()
 
 
 @contextlib.contextmanager
@@ -56,14 +66,17 @@ def make_env(
     horizon: int | None = None,
     fixed_horizon: bool = True,
     render_mode: str | None = None,
+    costs: Costs = "hidden",
 ) -> gym.Env:
-    """A MuJoCo env with physics-state info, fixed horizon by default.
+    """A MuJoCo env with the task reward and physics-state info, fixed horizon by default.
 
     Args:
         env_id: gymnasium id, e.g. ``"HalfCheetah-v5"``.
         horizon: episode length in steps; ``None`` keeps the registered one.
         fixed_horizon: remove early termination (see ``backflip/envs/fixed_horizon.py``).
         render_mode: passed to ``gym.make``.
+        costs: ``hidden`` takes the env's control costs out of its reward (an env whose
+            cost terms are not known is an :class:`EnvError`); ``visible`` keeps them.
     """
     spec = check_env_id(env_id)
     horizon = horizon or default_horizon(env_id)
@@ -84,5 +97,12 @@ def make_env(
     if not isinstance(env.unwrapped, MujocoEnv):
         env.close()
         raise EnvError(f"{env_id!r} is not a MuJoCo env (backflip needs physics states)")
-    env = PhysicsInfo(env)
+    hidden = hidden_terms(env_id, costs)
+    if hidden is None:
+        env.close()
+        raise EnvError(
+            f"the control costs of {env_id!r} are not known, so they cannot be hidden: "
+            "use --costs visible"
+        )
+    env = PhysicsInfo(env, hidden)
     return FixedHorizon(env, horizon) if fixed_horizon else env

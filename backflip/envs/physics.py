@@ -8,9 +8,6 @@ import gymnasium as gym
 import numpy as np
 from gymnasium.envs.mujoco import MujocoEnv
 
-# Reward terms a person watching a clip cannot see: left out of the oracle's reward.
-HIDDEN_TERMS = ("reward_ctrl", "reward_contact")
-
 
 def physics_state(env: gym.Env) -> np.ndarray:
     """``(1 + nq + nv,)`` float64 ``[time, qpos, qvel]`` of a MuJoCo env."""
@@ -34,16 +31,19 @@ def mujoco_env(env: gym.Env) -> MujocoEnv:
 
 
 class PhysicsInfo(gym.Wrapper, gym.utils.RecordConstructorArgs):
-    """Adds ``info["physics_state"]`` (after the step) and ``info["oracle_reward"]``.
+    """The task reward, and ``info["physics_state"]`` (after the step).
 
-    ``oracle_reward`` is the env's reward without the terms in :data:`HIDDEN_TERMS`:
-    what the synthetic oracle judges by, as a person who cannot see torques would.
+    The reward returned is the task reward: the env's reward without the ``info`` terms
+    ``hidden`` (its control costs, see ``backflip/envs/costs.py``). It is also
+    ``info["oracle_reward"]``, what the synthetic oracle judges by; the env's own reward
+    is ``info["env_reward"]``.
     """
 
-    def __init__(self, env: gym.Env) -> None:
+    def __init__(self, env: gym.Env, hidden: tuple[str, ...] = ()) -> None:
         mujoco_env(env)
-        gym.utils.RecordConstructorArgs.__init__(self)  # env.spec.make() works
+        gym.utils.RecordConstructorArgs.__init__(self, hidden=hidden)  # env.spec.make() works
         gym.Wrapper.__init__(self, env)
+        self.hidden = tuple(hidden)
 
     def reset(self, **kwargs: Any) -> tuple[Any, dict[str, Any]]:
         obs, info = self.env.reset(**kwargs)
@@ -52,7 +52,9 @@ class PhysicsInfo(gym.Wrapper, gym.utils.RecordConstructorArgs):
 
     def step(self, action: Any) -> tuple[Any, SupportsFloat, bool, bool, dict[str, Any]]:
         obs, reward, terminated, truncated, info = self.env.step(action)
-        hidden = sum(float(info.get(term, 0.0)) for term in HIDDEN_TERMS)
-        info["oracle_reward"] = float(reward) - hidden
+        costs = sum(float(info[term]) for term in self.hidden)
+        task = float(reward) - costs
+        info["env_reward"] = float(reward)
+        info["oracle_reward"] = task
         info["physics_state"] = physics_state(self.env)
-        return obs, reward, terminated, truncated, info
+        return obs, task, terminated, truncated, info

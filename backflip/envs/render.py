@@ -50,7 +50,7 @@ class ClipRenderer:
         effects: tuple[str, ...] | None = None,
         samples: int | None = None,
     ) -> None:
-        env = make_env(env_id, horizon=1)
+        env = make_env(env_id, horizon=1, costs="visible")
         base = mujoco_env(env)
         self.model = base.model
         self.dt = float(base.dt)  # seconds of simulated time per env step

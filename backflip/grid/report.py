@@ -137,7 +137,7 @@ def _write_csv(path: Path, results: list[CellResult], by: list[Group]) -> None:
     }
     keys = (
         *("steps", "wall_s", "eval_true_return_mean", "random_true_return_mean"),
-        *("eval_oracle_return_mean", "pref_accuracy", "reward_oracle_corr"),
+        *("eval_env_return_mean", "pref_accuracy", "reward_oracle_corr"),
     )
     with path.open("w", newline="") as f:
         writer = csv.writer(f)

@@ -12,29 +12,39 @@ from backflip.records import Segment
 
 
 class ClipPool:
-    """Clips of the agent's rollouts as they arrive.
+    """Clips of the agent's rollouts, a round's worth at a time.
 
-    Most become query candidates (the most recent ``pool_size``); a share
-    (``heldout_share``) goes instead to a held-out sample that is never asked about and
-    measures how well the learned reward tracks the oracle's. Reservoir sampling keeps
-    that sample uniform over the whole run.
+    Most become query candidates: the clips of the latest ``pool_rounds`` rounds (at most
+    ``pool_size``, the newest), so queries are about what the agent does now, not what it
+    did long ago (QPA, Hu et al. 2024). A share (``heldout_share``) goes instead to a
+    held-out sample that is never asked about and measures how well the learned reward
+    tracks the oracle's. Reservoir sampling keeps that sample uniform over the whole run.
     """
 
     def __init__(self, config: QueryConfig, seed: int) -> None:
         self.config = config
         self.rng = np.random.default_rng(seed)
-        self.candidates: deque[Segment] = deque(maxlen=config.pool_size)
+        self.rounds: deque[list[Segment]] = deque(maxlen=config.pool_rounds)
         self.heldout: list[Segment] = []
         self.heldout_seen = 0
         """clips ever sent to the held-out sample, kept or not."""
 
     def add(self, clips: Iterable[Segment]) -> None:
-        """Adds new clips, oldest first."""
+        """Adds one round's new clips, oldest first (a round without clips changes no
+        candidate)."""
+        fresh = []
         for clip in clips:
             if self.rng.random() < self.config.heldout_share:
                 self._hold_out(clip)
             else:
-                self.candidates.append(clip)
+                fresh.append(clip)
+        if fresh:
+            self.rounds.append(fresh)
+
+    def candidates(self) -> list[Segment]:
+        """The clips queries may be about, oldest first."""
+        recent = [clip for batch in self.rounds for clip in batch]
+        return recent[-self.config.pool_size :]
 
     def restore(self, heldout: list[Segment], heldout_seen: int) -> None:
         """Puts back the held-out sample of a checkpoint."""

@@ -88,6 +88,23 @@ class RewardEnsemble(nn.Module):
         """Set the ``(in_dim,)`` input mean/std; std is floored at ``STD_FLOOR``."""
         self._set_stats(self.input_mean, self.input_std, mean, std)
 
+    @torch.no_grad()
+    def move_input_stats(
+        self, mean: np.ndarray | torch.Tensor, std: np.ndarray | torch.Tensor
+    ) -> None:
+        """Sets new ``(in_dim,)`` input stats and rescales the first layer so that every
+        member computes the same function as before (only training changes it).
+
+        With ``h = ((x - m) / s) W + b``, new stats ``m', s'`` keep ``h`` for
+        ``W' = diag(s' / s) W`` and ``b' = b + ((m' - m) / s) W``.
+        """
+        old_mean, old_std = self.input_mean.clone(), self.input_std.clone()
+        self.set_input_stats(mean, std)
+        w, b = self.weights[0], self.biases[0]  # (M, in, out), (M, 1, out)
+        shift = ((self.input_mean - old_mean) / old_std).view(1, 1, -1)
+        b.add_(torch.matmul(shift.expand(self.n_members, 1, -1), w))
+        w.mul_((self.input_std / old_std).view(1, -1, 1))
+
     def set_output_stats(
         self, mean: np.ndarray | torch.Tensor, std: np.ndarray | torch.Tensor
     ) -> None:

@@ -27,21 +27,28 @@ L2_FACTOR = 1.5
 class FitStats:
     """What one `RewardTrainer.fit` did.
 
+    Each member trains on a bootstrap of the comparisons (a stable Poisson(1) count per
+    comparison) and is validated on its own out-of-bag ones, about 1/e of them, that it
+    never trained on in any fit.
+
     Attributes:
         train_loss: mean over members of the loss on its own bootstrap sample, nats.
-        val_loss: mean over members of the loss on the held-out comparisons (NaN if none).
-        val_accuracy: fraction of held-out non-tie comparisons where the ensemble-mean
-            ``P(left)`` is on the label's side of 0.5 (NaN if none).
-        n_train: comparisons in the training part (before bootstrap resampling).
-        n_val: held-out comparisons.
+        train_accuracy: the lowest member accuracy on its own non-tie training comparisons.
+        val_loss: mean over members of the loss on its out-of-bag comparisons (NaN if none).
+        val_accuracy: on non-tie comparisons out of at least one member's bag, the share
+            where the mean ``P(left)`` of those members is on the label's side of 0.5 (NaN
+            if none): an honest held-out accuracy.
+        n_comparisons: answered comparisons fit on (every one in some member's bag).
+        steps: optimizer steps this fit took.
         weight_decay: L2 weight after adaptation, used by the next fit.
     """
 
     train_loss: float
+    train_accuracy: float
     val_loss: float
     val_accuracy: float
-    n_train: int
-    n_val: int
+    n_comparisons: int
+    steps: int
     weight_decay: float
 
 
@@ -60,10 +67,27 @@ def random_answer_bce(diff: torch.Tensor, target: torch.Tensor, eps: float) -> t
     return -(target * log_p + (1 - target) * log_q)
 
 
-def is_held_out(seed: int, left_id: int, right_id: int, val_fraction: float) -> bool:
-    """Stable validation split: a hash of ``(seed, left_id, right_id)`` below the fraction."""
-    digest = hashlib.blake2b(f"{seed}:{left_id}:{right_id}".encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "little") / 2.0**64 < val_fraction
+_POISSON_CDF = np.cumsum([math.exp(-1) / math.factorial(k) for k in range(12)])
+
+
+def bag_counts(seed: int, members: int, pairs: Sequence[tuple[int, int]]) -> np.ndarray:
+    """``(members, n)`` bootstrap counts of comparisons of clips ``pairs`` (store ids).
+
+    Each count is Poisson(1), drawn from a hash of ``(seed, member, left, right)``, so a
+    comparison keeps its counts in every later fit: out of a member's bag once, out of it
+    for good. A comparison out of every bag goes to the member with the largest draw, so
+    the ensemble trains on every label.
+    """
+    u = np.empty((members, len(pairs)))
+    for m in range(members):
+        for k, (left, right) in enumerate(pairs):
+            key = f"{seed}:{m}:{left}:{right}".encode()
+            digest = hashlib.blake2b(key, digest_size=8).digest()
+            u[m, k] = int.from_bytes(digest, "little") / 2.0**64
+    counts = np.searchsorted(_POISSON_CDF, u, side="right").astype(np.float32)
+    orphans = np.flatnonzero(counts.sum(axis=0) == 0)
+    counts[u[:, orphans].argmax(axis=0), orphans] = 1.0
+    return counts
 
 
 class RewardTrainer:
@@ -90,9 +114,9 @@ class RewardTrainer:
     # ------------------------------------------------------------------ data
     def _gather(
         self, comparisons: Sequence[Comparison], segments: Mapping[int, Segment]
-    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, np.ndarray]:
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
         """Clip features ``(n_clips, T, in_dim)``, pair indices ``(n, 2)``, labels ``(n,)``
-        on device, and a held-out mask ``(n,)``."""
+        and bag counts ``(M, n)``, on device."""
         answered = [c for c in comparisons if c.label is not None]
         if not answered:
             raise ValueError(
@@ -119,20 +143,15 @@ class RewardTrainer:
         labels = torch.tensor(
             [float(c.label) for c in answered if c.label is not None], device=self.device
         )
-        frac = self.config.val_fraction
-        held = np.array([is_held_out(self.seed, c.left_id, c.right_id, frac) for c in answered])
-        if held.all():  # too few comparisons to hold any out: train on all of them
-            held[:] = False
-        return clips, pairs, labels, held
+        ids = [(c.left_id, c.right_id) for c in answered]
+        counts = bag_counts(self.seed, self.ensemble.n_members, ids)
+        return clips, pairs, labels, torch.as_tensor(counts, device=self.device)
 
     # ------------------------------------------------------------------ fitting
     def _pair_diffs(self, x: torch.Tensor, pairs: torch.Tensor) -> torch.Tensor:
-        """``R_left - R_right`` ``(M, B)`` from standardized clips and ``(M, B, 2)`` indices."""
-        ens = self.ensemble
-        m, b = pairs.shape[:2]
-        t = x.shape[1]
-        feats = x[pairs].reshape(m, b * 2 * t, ens.in_dim)
-        returns = ens.mlp(feats).reshape(m, b, 2, t).sum(dim=-1)
+        """``R_left - R_right`` ``(M, B)`` from standardized clips and ``(B, 2)`` indices."""
+        b, t = len(pairs), x.shape[1]
+        returns = self.ensemble.mlp(x[pairs].reshape(b * 2 * t, -1)).reshape(-1, b, 2, t).sum(-1)
         return returns[..., 0] - returns[..., 1]
 
     @torch.no_grad()
@@ -144,85 +163,87 @@ class RewardTrainer:
             [self.ensemble.mlp(flat[i : i + step]) for i in range(0, len(flat), step)], 1
         )
 
+    def _all_diffs(self, x: torch.Tensor, pairs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Raw rewards ``(M, n_clips * T)`` and ``R_left - R_right`` ``(M, n)`` of all pairs."""
+        raw = self._raw_rewards(x)
+        returns = raw.reshape(raw.shape[0], x.shape[0], x.shape[1]).sum(-1)
+        return raw, returns[:, pairs[:, 0]] - returns[:, pairs[:, 1]]
+
     def fit(self, comparisons: Sequence[Comparison], segments: Mapping[int, Segment]) -> FitStats:
         """Fit all members to the answered ``comparisons`` of clips in ``segments``.
 
-        Skipped comparisons (label ``None``) are dropped; raises ``ValueError`` if none is
-        left, or if the clips differ in length.
+        Trains until every member's accuracy on its own training comparisons reaches
+        ``target_accuracy``, with at least ``min_steps`` and at most ``max_steps``
+        optimizer steps. Skipped comparisons (label ``None``) are dropped; raises
+        ``ValueError`` if none is left, or if the clips differ in length.
         """
         cfg, ens = self.config, self.ensemble
-        clips, pairs, labels, held = self._gather(comparisons, segments)
+        clips, pairs, labels, counts = self._gather(comparisons, segments)
         n_clips, t = clips.shape[:2]
-        m = ens.n_members
+        n = len(labels)
 
-        # Input stats from every transition the comparisons refer to.
+        # Input stats of every transition the comparisons refer to; a refit moves them
+        # without changing the function (only the new labels should change it).
         flat = clips.reshape(n_clips * t, -1)
-        ens.set_input_stats(flat.mean(0), flat.std(0, correction=0).clamp_min(STD_FLOOR))
+        mean, std = flat.mean(0), flat.std(0, correction=0).clamp_min(STD_FLOOR)
+        if self.fit_count == 0:
+            ens.set_input_stats(mean, std)
+        else:
+            ens.move_input_stats(mean, std)
         x = ens.standardize(clips)
-
-        # Per-member bootstrap of the training part.
-        rng = np.random.default_rng([self.seed, self.fit_count])
-        train_idx = np.flatnonzero(~held)
-        val_idx = np.flatnonzero(held)
-        n_train = len(train_idx)
-        boot = train_idx[rng.integers(0, n_train, size=(m, n_train))]
 
         for group in self.optimizer.param_groups:
             group["weight_decay"] = self.weight_decay
         eps = cfg.random_answer_prob
+        decided = labels != 0.5
+        rng = np.random.default_rng([self.seed, self.fit_count])
+        steps, accuracy = 0, math.nan
         ens.train()
-        for _ in range(cfg.epochs if self.fit_count == 0 else cfg.refit_epochs):
-            order_t = torch.as_tensor(rng.permuted(boot, axis=1), device=self.device)
-            for start in range(0, n_train, cfg.batch_size):
-                batch = order_t[:, start : start + cfg.batch_size]  # (M, B)
-                diff = self._pair_diffs(x, pairs[batch])
-                loss = random_answer_bce(diff, labels[batch], eps).mean(dim=1).sum()
+        while steps < cfg.max_steps:
+            for idx in torch.as_tensor(rng.permutation(n), device=self.device).split(
+                cfg.batch_size
+            ):
+                weight = counts[:, idx]  # (M, B)
+                per_pair = random_answer_bce(self._pair_diffs(x, pairs[idx]), labels[idx], eps)
+                loss = ((per_pair * weight).sum(1) / weight.sum(1).clamp_min(1.0)).sum()
                 self.optimizer.zero_grad(set_to_none=True)
                 loss.backward()
                 self.optimizer.step()
+                steps += 1
+                if steps == cfg.max_steps:
+                    break
+            _, diffs = self._all_diffs(x, pairs)
+            accuracy = _train_accuracy(diffs, labels, counts, decided)
+            if steps >= cfg.min_steps and not accuracy < cfg.target_accuracy:
+                break
         ens.eval()
 
         # Output stats, then losses of the final model.
-        raw = self._raw_rewards(x)  # (M, n_clips * T)
+        raw, diffs = self._all_diffs(x, pairs)
         ens.set_output_stats(raw.mean(1), raw.std(1, correction=0).clamp_min(STD_FLOOR))
-        returns = raw.reshape(m, n_clips, t).sum(-1)
-        diffs = returns[:, pairs[:, 0]] - returns[:, pairs[:, 1]]  # (M, n)
-        losses = random_answer_bce(diffs, labels.expand_as(diffs), eps)
-        boot_t = torch.as_tensor(boot, device=self.device)
-        train_loss = float(losses.gather(1, boot_t).mean())
-        val_loss, val_acc = self._validate(diffs, losses, labels, val_idx)
+        losses = random_answer_bce(diffs, labels.expand_as(diffs), eps)  # (M, n)
+        train_loss = (losses * counts).sum(1) / counts.sum(1).clamp_min(1.0)
+        out = counts == 0
+        val_loss = (losses * out).sum(1) / out.sum(1)  # NaN for a member without any
+        val_loss_mean = float(val_loss[torch.isfinite(val_loss)].mean())
+        train_loss_mean = float(train_loss.mean())
 
         self.fit_count += 1
-        if cfg.adapt_l2 and math.isfinite(val_loss) and train_loss > 0:
-            ratio = val_loss / train_loss
+        if cfg.adapt_l2 and math.isfinite(val_loss_mean) and train_loss_mean > 0:
+            ratio = val_loss_mean / train_loss_mean
             if ratio > L2_RAISE_ABOVE:
                 self.weight_decay *= L2_FACTOR
             elif ratio < L2_LOWER_BELOW:
                 self.weight_decay /= L2_FACTOR
         return FitStats(
-            train_loss=train_loss,
-            val_loss=val_loss,
-            val_accuracy=val_acc,
-            n_train=n_train,
-            n_val=len(val_idx),
+            train_loss=train_loss_mean,
+            train_accuracy=accuracy,
+            val_loss=val_loss_mean,
+            val_accuracy=_out_of_bag_accuracy(diffs, labels, out, decided),
+            n_comparisons=n,
+            steps=steps,
             weight_decay=self.weight_decay,
         )
-
-    def _validate(
-        self, diffs: torch.Tensor, losses: torch.Tensor, labels: torch.Tensor, val_idx: np.ndarray
-    ) -> tuple[float, float]:
-        """Held-out loss (member mean) and ensemble-mean accuracy on non-tie labels."""
-        if len(val_idx) == 0:
-            return math.nan, math.nan
-        idx = torch.as_tensor(val_idx, device=self.device)
-        val_loss = float(losses[:, idx].mean())
-        y = labels[idx]
-        decided = y != 0.5
-        if not bool(decided.any()):
-            return val_loss, math.nan
-        p_left = torch.sigmoid(diffs[:, idx]).mean(0)
-        correct = (p_left > 0.5) == (y > 0.5)
-        return val_loss, float(correct[decided].float().mean())
 
     # ------------------------------------------------------------------ resume
     def state_dict(self) -> dict[str, Any]:
@@ -238,3 +259,28 @@ class RewardTrainer:
         self.optimizer.load_state_dict(state["optimizer"])
         self.weight_decay = float(state["weight_decay"])
         self.fit_count = int(state["fit_count"])
+
+
+def _train_accuracy(
+    diffs: torch.Tensor, labels: torch.Tensor, counts: torch.Tensor, decided: torch.Tensor
+) -> float:
+    """The lowest member accuracy on its own non-tie training comparisons (NaN if none)."""
+    correct = ((diffs > 0) == (labels > 0.5)).float()  # (M, n)
+    weight = counts * decided
+    total = weight.sum(1)
+    if not bool((total > 0).all()):
+        return math.nan
+    return float(((correct * weight).sum(1) / total).min())
+
+
+def _out_of_bag_accuracy(
+    diffs: torch.Tensor, labels: torch.Tensor, out: torch.Tensor, decided: torch.Tensor
+) -> float:
+    """Accuracy of the out-of-bag members' mean ``P(left)`` on non-tie comparisons."""
+    n_out = out.sum(0)
+    usable = (n_out > 0) & decided
+    if not bool(usable.any()):
+        return math.nan
+    p_left = (torch.sigmoid(diffs) * out).sum(0) / n_out.clamp_min(1)
+    correct = (p_left > 0.5) == (labels > 0.5)
+    return float(correct[usable].float().mean())

@@ -13,8 +13,9 @@ from stable_baselines3.common.vec_env import DummyVecEnv, VecEnv
 from backflip.agents.clip_recorder import ClipRecorder
 from backflip.agents.factory import make_agent
 from backflip.agents.learned_reward import LearnedRewardVecEnv
+from backflip.agents.obs_normalization import normalize_observations
 from backflip.config import TrainConfig
-from backflip.envs.make import default_horizon, make_env
+from backflip.envs.make import default_horizon, env_dt, make_env
 from backflip.preference.clip_pool import ClipPool
 from backflip.preference.oracle import SyntheticOracle
 from backflip.preference.reward_model import RewardModel
@@ -36,6 +37,12 @@ def evaluation_horizon(config: TrainConfig) -> int:
     return config.resolved_eval_horizon(training_horizon(config))
 
 
+def segment_steps(config: TrainConfig) -> int:
+    """Clip length in env steps: ``--segment-len``, else ``--query.segment-seconds`` in
+    the env's steps."""
+    return config.query.steps_per_clip(env_dt(config.env))
+
+
 @dataclasses.dataclass
 class Preferences:
     """The preference side of a learned-reward run."""
@@ -46,6 +53,8 @@ class Preferences:
     model: RewardModel
     schedule: LabelSchedule
     last_fit: FitStats | None = None
+    fitted_on: int = 0
+    """answers the reward model was last fit on (in this process)."""
 
 
 @dataclasses.dataclass
@@ -73,9 +82,14 @@ def build_run(config: TrainConfig, device: torch.device) -> Run:
         run_dir.write_config(config)
     seeds = Seeds.of(config.seed)
     horizon = training_horizon(config)
-    base = DummyVecEnv([lambda: Monitor(make_env(config.env, horizon=horizon))])
+    settings = config.agent.settings(config.algo)
+
+    def env() -> Monitor:
+        return Monitor(make_env(config.env, horizon=horizon, costs=config.costs))
+
+    base = DummyVecEnv([env] * settings.n_envs)
     recorder = ClipRecorder(
-        base, config.query.segment_len, config.env, run_seed=config.seed, cut_seed=seeds.clips
+        base, segment_steps(config), config.env, run_seed=config.seed, cut_seed=seeds.clips
     )
     recorder.recording = config.reward == "learned"
     venv: VecEnv = recorder
@@ -85,7 +99,7 @@ def build_run(config: TrainConfig, device: torch.device) -> Run:
         venv = LearnedRewardVecEnv(recorder, preferences.model.predict)
     agent = make_agent(
         config.algo,
-        venv,
+        normalize_observations(venv, settings.normalize_obs),
         config.agent,
         config.steps,
         seeds.agent,
@@ -112,6 +126,10 @@ def _build_preferences(
     store = run_dir.label_store()
     desk = LabelDesk(store, teacher, config.query.method, config.query.oversample, seeds.query)
     schedule = LabelSchedule(
-        config.labels, config.steps, config.schedule.initial_fraction, config.schedule.decay
+        config.labels,
+        config.steps,
+        config.schedule.initial_fraction,
+        config.schedule.decay,
+        config.schedule.label_until,
     )
     return Preferences(store, desk, ClipPool(config.query, seeds.pool), model, schedule)

@@ -19,8 +19,10 @@ from stable_baselines3.common.off_policy_algorithm import OffPolicyAlgorithm
 
 from backflip.agents.checkpoint import (
     agent_state,
+    policy_state,
     replay_arrays,
     set_agent_state,
+    set_policy_state,
     set_replay_arrays,
 )
 from backflip.preference.reward_model import RewardModel
@@ -53,7 +55,7 @@ def torch_load(path: Path, device: torch.device | str) -> Any:
 def save_checkpoint(run: Run, step: int, wall_s: float) -> None:
     """Writes the run's state at ``step`` as a new complete checkpoint (and the policy's
     weights for the progress video)."""
-    torch_save(run.agent.policy.state_dict(), run.run_dir.policy(step))
+    torch_save(policy_state(run.agent), run.run_dir.policy(step))
     checkpoint = run.run_dir.new_checkpoint(step)
     torch_save(agent_state(run.agent), checkpoint.agent)
     replay = replay_arrays(run.agent)
@@ -112,12 +114,12 @@ def load_agent(agent: BaseAlgorithm, checkpoint: Checkpoint) -> None:
 
 
 def load_policy(agent: BaseAlgorithm, path: Path) -> None:
-    """Loads the policy weights saved after one round (the progress video)."""
+    """Loads the policy saved after one round (the progress video)."""
     try:
         state = torch_load(path, agent.device)
     except UNREADABLE as err:
         raise RunDirError(f"{path} cannot be loaded ({err})") from None
-    agent.policy.load_state_dict(state)
+    set_policy_state(agent, state)
 
 
 def load_reward_model(checkpoint: Checkpoint, device: torch.device) -> RewardModel:

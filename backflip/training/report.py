@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 
+from backflip.agents.obs_normalization import agent_observation
 from backflip.agents.progress import recent_env_return
 from backflip.evaluation import evaluate
 from backflip.training.build import Run, evaluation_horizon
@@ -26,6 +27,8 @@ def metrics_row(run: Run, step: int, wall_s: float) -> dict[str, object]:
         "labels": prefs.store.n_answered() if prefs is not None else 0,
         "true_return": _rounded(recent_env_return(run.agent.ep_info_buffer), 3),
         "reward_train_loss": _rounded(None if fit is None else fit.train_loss, 5),
+        "reward_train_accuracy": _rounded(None if fit is None else fit.train_accuracy, 4),
+        "reward_fit_steps": "" if fit is None else fit.steps,
         "reward_val_loss": _rounded(None if fit is None else fit.val_loss, 5),
         "pref_accuracy": _rounded(None if fit is None else fit.val_accuracy, 4),
         "reward_oracle_corr": _rounded(corr, 4),
@@ -39,7 +42,7 @@ def summary(run: Run, wall_s: float) -> dict[str, object]:
     horizon = evaluation_horizon(config)
 
     def policy(obs: np.ndarray) -> np.ndarray:
-        return agent.predict(obs, deterministic=True)[0]
+        return agent.predict(agent_observation(agent, obs), deterministic=True)[0]
 
     return {
         "env_id": config.env,

@@ -41,13 +41,18 @@ def _train(run: Run, progress: bool) -> dict[str, object]:
     if prefs is not None:
         prefs.store.set_trainer_status(state="starting", budget=config.labels)
 
-    # Phase 1 (gather): clips of the initial random policy, the first labels, the first fit.
+    # Phase 1 (gather): clips of the initial random policy; the first labels in a few
+    # batches with a fit after each, so that all but the first batch are picked actively.
     if prefs is not None and checkpoint is None:
         prefs.pool.add(random_clips(run, prefs))
-        ask_due(prefs, 0)
-        if config.oracle == "human":
+        if config.oracle == "human":  # a person answers the whole block at their pace
+            ask_due(prefs, 0)
             wait_for_first_answers(run, prefs)
-        fit(prefs)
+            fit(prefs)
+        else:
+            for target in prefs.schedule.initial_batches(config.schedule.initial_batches):
+                ask_up_to(prefs, target, step=0)
+                fit(prefs)
 
     # Phase 2 (act): each round, the agent learns on the current reward, then the
     # preference side asks what is due, refits, and the run is checkpointed.
@@ -82,21 +87,25 @@ def random_clips(run: Run, prefs: Preferences) -> list[Segment]:
     """Clips of a few episodes of random actions: the untrained behaviour, to ask first."""
     config, venv = run.config, run.recorder
     horizon = training_horizon(config)
-    clips_per_episode = max(1, horizon // config.query.segment_len)
+    clips_per_episode = max(1, horizon // venv.segment_len)
     most = max(2, config.schedule.random_phase_max_steps // horizon)
     episodes = int(np.clip(math.ceil(4 * prefs.schedule.due(0) / clips_per_episode), 2, most))
     rng = np.random.default_rng(run.seeds.random_phase)
     low, high = venv.action_space.low, venv.action_space.high  # type: ignore[attr-defined]
     venv.reset()
-    for _ in range(episodes * horizon):
+    for _ in range(math.ceil(episodes / venv.num_envs) * horizon):
         venv.step(rng.uniform(low, high, size=(venv.num_envs, *low.shape)))
     return venv.drain()
 
 
 def ask_due(prefs: Preferences, step: int) -> None:
     """Poses the queries the schedule says are due by env step ``step``."""
-    due = prefs.schedule.due(step) - prefs.desk.n_asked()
-    prefs.desk.ask(due, prefs.pool.candidates, prefs.model)
+    ask_up_to(prefs, prefs.schedule.due(step), step)
+
+
+def ask_up_to(prefs: Preferences, target: int, step: int) -> None:
+    """Poses queries until ``target`` have been posed in all (at env step ``step``)."""
+    prefs.desk.ask(target - prefs.desk.n_asked(), prefs.pool.candidates(), prefs.model)
     prefs.store.set_trainer_status(state="training", env_steps=step)
 
 
@@ -114,11 +123,15 @@ def wait_for_first_answers(run: Run, prefs: Preferences) -> None:
     prefs.desk.wait_for_answers(minimum)
 
 
-def fit(prefs: Preferences) -> None:
-    """Refits the reward model on every answer so far (if there is one to train on)."""
+def fit(prefs: Preferences) -> bool:
+    """Refits the reward model on every answer so far, if there are new ones: without new
+    labels the reward stays as it is. Returns whether it refit."""
     comparisons, clips = prefs.desk.answered()
-    if comparisons:
-        prefs.last_fit = prefs.model.fit(comparisons, clips)
+    if not comparisons or len(comparisons) == prefs.fitted_on:
+        return False
+    prefs.last_fit = prefs.model.fit(comparisons, clips)
+    prefs.fitted_on = len(comparisons)
+    return True
 
 
 def preference_round(run: Run, step: int) -> None:
@@ -129,7 +142,8 @@ def preference_round(run: Run, step: int) -> None:
         return
     prefs.pool.add(clips)
     ask_due(prefs, step)
-    fit(prefs)
+    if not fit(prefs):
+        return
     agent = run.agent
     if isinstance(agent, OffPolicyAlgorithm) and agent.replay_buffer is not None:
         space = agent.action_space

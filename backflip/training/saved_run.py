@@ -12,6 +12,7 @@ from stable_baselines3.common.base_class import BaseAlgorithm
 from stable_baselines3.common.vec_env import DummyVecEnv
 
 from backflip.agents.factory import make_agent
+from backflip.agents.obs_normalization import agent_observation, normalize_observations
 from backflip.config import TrainConfig
 from backflip.envs.make import make_env
 from backflip.seeds import Seeds
@@ -38,7 +39,11 @@ class SavedRun:
         if checkpoint is None:
             raise RunDirError(f"{root} has no checkpoint yet")
         horizon = training_horizon(config)
-        venv = DummyVecEnv([lambda: make_env(config.env, horizon=horizon)])
+        venv = normalize_observations(
+            DummyVecEnv([lambda: make_env(config.env, horizon=horizon, costs=config.costs)]),
+            config.agent.settings(config.algo).normalize_obs,
+            training=False,
+        )
         seed = Seeds.of(config.seed).agent
         agent = make_agent(
             config.algo, venv, config.agent, config.steps, seed, device, inference_only=True
@@ -53,4 +58,4 @@ class SavedRun:
 
     def policy(self, obs: np.ndarray) -> np.ndarray:
         """The agent's deterministic action for one observation."""
-        return self.agent.predict(obs, deterministic=True)[0]
+        return self.agent.predict(agent_observation(self.agent, obs), deterministic=True)[0]

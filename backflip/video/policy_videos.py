@@ -28,7 +28,7 @@ def _episode_frames(
     stride: int,
     max_seconds: float = float("inf"),
 ) -> np.ndarray:
-    states, rewards = episode_states(run.config.env, run.eval_horizon, run.policy, seed)
+    states, rewards = episode_states(run.config, run.eval_horizon, run.policy, seed)
     steps = len(states) if np.isinf(max_seconds) else int(max_seconds / renderer.dt) + 1
     shown = np.arange(0, min(len(states), steps), stride)
     so_far = np.concatenate([[0.0], np.cumsum(rewards)])

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from gymnasium.utils.env_checker import check_env
 
+from backflip.envs.costs import COST_TERMS
 from backflip.envs.fixed_horizon import FixedHorizon
 from backflip.envs.make import EnvError, check_env_id, make_env
 from backflip.envs.physics import physics_state, set_physics_state
@@ -102,16 +103,50 @@ def test_physics_state_shape_and_replay() -> None:
     replay.close()
 
 
-def test_oracle_reward_leaves_out_control_cost() -> None:
-    env = make_env("HalfCheetah-v5", horizon=20)
-    env.reset(seed=0)
+def test_hidden_costs_leave_the_task_reward_visible_costs_stay() -> None:
+    hidden = make_env("HalfCheetah-v5", horizon=20)
+    visible = make_env("HalfCheetah-v5", horizon=20, costs="visible")
+    hidden.reset(seed=0)
+    visible.reset(seed=0)
     rng = np.random.default_rng(0)
     for _ in range(20):
-        _, reward, _, _, info = env.step(random(env, rng))
+        action = random(hidden, rng)
+        _, task, _, _, info = hidden.step(action)
+        _, env_reward, _, _, info_visible = visible.step(action)
         assert info["reward_ctrl"] < 0.0  # a cost the oracle must not see
-        assert info["oracle_reward"] == float(reward) - float(info["reward_ctrl"])
-        assert info["oracle_reward"] == pytest.approx(info["reward_forward"])
+        assert task == info["oracle_reward"] == pytest.approx(info["reward_forward"])
+        assert info["env_reward"] == env_reward == pytest.approx(task + info["reward_ctrl"])
+        assert info_visible["oracle_reward"] == env_reward == info_visible["env_reward"]
+    hidden.close()
+    visible.close()
+
+
+@pytest.mark.parametrize("env_id", sorted(COST_TERMS))
+def test_every_listed_cost_term_is_a_cost_of_the_env(env_id: str) -> None:
+    env = make_env(env_id, horizon=5)
+    env.reset(seed=0)
+    for _ in range(5):
+        _, task, _, _, info = env.step(env.action_space.sample())
+        costs = [info[term] for term in COST_TERMS[env_id]]  # KeyError: a wrong name
+        assert all(c <= 0 for c in costs)
+        assert task == pytest.approx(info["env_reward"] - sum(costs))
     env.close()
+
+
+def test_the_known_costs_cover_every_v5_mujoco_env() -> None:
+    v5 = {
+        env_id
+        for env_id, spec in gym.registry.items()
+        if env_id.endswith("-v5") and "mujoco" in str(spec.entry_point)
+    }
+    assert v5 and v5 <= set(COST_TERMS)
+    assert COST_TERMS["HumanoidStandup-v5"] == ("reward_quadctrl", "reward_impact")
+
+
+def test_unknown_costs_cannot_be_hidden() -> None:
+    with pytest.raises(EnvError, match="control costs of 'Hopper-v4' are not known"):
+        make_env("Hopper-v4", horizon=5)
+    make_env("Hopper-v4", horizon=5, costs="visible").close()
 
 
 def test_same_seed_same_trajectory_and_other_seed_differs() -> None:

@@ -16,7 +16,7 @@ CPU = torch.device("cpu")
 
 def test_from_state_rebuilds_a_non_default_model_that_predicts_the_same() -> None:
     config = RewardModelConfig(members=2, hidden=(8, 4))
-    model = RewardModel(5, 2, config, RewardTrainingConfig(epochs=3), CPU, seed=1)
+    model = RewardModel(5, 2, config, RewardTrainingConfig(min_steps=3, max_steps=3), CPU, seed=1)
     buffer = io.BytesIO()
     torch.save(model.state_dict(), buffer)
     buffer.seek(0)

@@ -1,4 +1,5 @@
-"""RewardTrainer: learning, ties, skips, split, L2 adaptation, determinism, resume."""
+"""RewardTrainer: learning, ties, skips, out-of-bag validation, the stopping criterion,
+L2 adaptation, determinism, resume."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from backflip.preference.ensemble import RewardEnsemble
 from backflip.preference.reward_training import (
     FitStats,
     RewardTrainer,
-    is_held_out,
+    bag_counts,
     random_answer_bce,
 )
 from backflip.records import Comparison, Segment
@@ -24,7 +25,12 @@ from backflip.records import Comparison, Segment
 OBS, ACT, T, M = 3, 2, 8, 3
 TRUE_W = np.array([1.0, -2.0, 0.5], dtype=np.float32)
 CPU = torch.device("cpu")
-FAST = RewardTrainingConfig(epochs=30, batch_size=32, lr=3e-3)
+FAST = RewardTrainingConfig(min_steps=300, max_steps=600, batch_size=32, lr=3e-3)
+
+
+def steps(n: int, **changes: object) -> RewardTrainingConfig:
+    """FAST with exactly ``n`` optimizer steps per fit."""
+    return dataclasses.replace(FAST, min_steps=n, max_steps=n, **changes)  # type: ignore[arg-type]
 
 
 @pytest.fixture(autouse=True)
@@ -105,8 +111,10 @@ def test_learns_separable_preferences() -> None:
     stats = trainer.fit(comps, segs)
     assert isinstance(stats, FitStats)
     assert stats.train_loss < 0.3 < before
+    assert stats.train_accuracy >= FAST.target_accuracy
+    assert FAST.min_steps <= stats.steps < FAST.max_steps  # stopped on the criterion
     assert stats.val_accuracy > 0.9
-    assert stats.n_train + stats.n_val == len(comps)
+    assert stats.n_comparisons == len(comps)
     # The learned (normalized) reward also orders fresh clips like the true return.
     fresh = make_segments(60, seed=7)
     ret = trainer.ensemble.clip_returns(list(fresh.values())).mean(0)
@@ -117,7 +125,7 @@ def test_learns_separable_preferences() -> None:
 def test_stats_after_fit_normalize_inputs_and_each_member_output() -> None:
     segs = make_segments(40)
     comps = true_comparisons(segs, make_pairs(60, 40))
-    trainer = make_trainer(dataclasses.replace(FAST, epochs=3))
+    trainer = make_trainer(steps(10))
     trainer.fit(comps, segs)
     used = sorted({i for c in comps for i in (c.left_id, c.right_id)})
     obs, act, nxt = (np.concatenate([segs[i].transitions()[k] for i in used]) for k in range(3))
@@ -137,9 +145,10 @@ def test_ties_are_soft_targets() -> None:
     segs = make_segments(40)
     pairs = make_pairs(80, 40)
     comps = [Comparison(a, b, 0.5) for a, b in pairs]
-    trainer = make_trainer(dataclasses.replace(FAST, epochs=60, weight_decay=0.0))
+    trainer = make_trainer(steps(150, weight_decay=0.0))
     stats = trainer.fit(comps, segs)
-    assert math.isnan(stats.val_accuracy)  # no decided held-out labels
+    assert math.isnan(stats.val_accuracy)  # no decided labels
+    assert math.isnan(stats.train_accuracy)
     assert stats.train_loss == pytest.approx(math.log(2), abs=0.01)
     probs = raw_pref_probs(trainer.ensemble, segs, pairs)
     assert np.abs(probs - 0.5).max() < 0.1
@@ -165,19 +174,63 @@ def test_skipped_comparisons_are_not_trained_on() -> None:
         assert torch.equal(pa, pb)
 
 
-def test_validation_split_is_stable_and_about_one_over_e() -> None:
-    held = [is_held_out(0, a, b, 1 / math.e) for a in range(60) for b in range(60) if a != b]
-    assert 0.33 < np.mean(held) < 0.40
-    assert held != [
-        is_held_out(1, a, b, 1 / math.e) for a in range(60) for b in range(60) if a != b
-    ]
-    segs = make_segments(40)
-    comps = true_comparisons(segs, make_pairs(120, 40))
-    expected = sum(is_held_out(5, c.left_id, c.right_id, FAST.val_fraction) for c in comps)
-    trainer = RewardTrainer(RewardEnsemble(OBS, ACT, hidden=(8,)), FAST, CPU, seed=5)
-    stats = trainer.fit(comps, segs)
-    assert stats.n_val == expected
-    assert stats.n_train == len(comps) - expected
+def test_bags_are_stable_about_one_over_e_out_and_cover_every_label() -> None:
+    pairs = [(a, b) for a in range(60) for b in range(60) if a != b]
+    counts = bag_counts(0, 3, pairs)
+    assert counts.shape == (3, len(pairs))
+    out = counts == 0
+    assert all(0.30 < share < 0.37 for share in out.mean(axis=1))  # 1/e, less orphans
+    assert (counts.sum(axis=0) > 0).all()  # every comparison is in some member's bag
+    assert 0.9 < counts.mean() < 1.1  # Poisson(1)
+    # A comparison keeps its counts when others join: out of a bag once, out for good.
+    np.testing.assert_array_equal(bag_counts(0, 3, pairs[:100]), counts[:, :100])
+    assert not np.array_equal(bag_counts(1, 3, pairs), counts)
+
+
+def test_out_of_bag_accuracy_is_honest() -> None:
+    # Random labels: each member memorizes its bag, and is at chance on what it never saw.
+    rng = np.random.default_rng(0)
+    segs = make_segments(80)
+    noise = [Comparison(a, b, float(rng.integers(2))) for a, b in make_pairs(150, 80)]
+    trainer = make_trainer(steps(600, random_answer_prob=0.0, weight_decay=0.0))
+    stats = trainer.fit(noise, segs)
+    assert stats.train_accuracy > 0.9
+    assert 0.3 < stats.val_accuracy < 0.7
+
+
+def test_training_stops_on_the_criterion_within_floor_and_cap() -> None:
+    segs = make_segments(60)
+    comps = true_comparisons(segs, make_pairs(100, 60))
+    easy = make_trainer(dataclasses.replace(FAST, min_steps=20, max_steps=5000))
+    stats = easy.fit(comps, segs)
+    assert stats.train_accuracy >= FAST.target_accuracy and 20 <= stats.steps < 5000
+    floor = make_trainer(dataclasses.replace(FAST, min_steps=700, max_steps=5000))
+    assert floor.fit(comps, segs).steps >= 700  # whole epochs: the first past the floor
+    rng = np.random.default_rng(1)
+    noise = [Comparison(c.left_id, c.right_id, float(rng.integers(2))) for c in comps]
+    cap = make_trainer(dataclasses.replace(FAST, min_steps=10, max_steps=50))
+    stats = cap.fit(noise, segs)
+    assert stats.steps == 50 and stats.train_accuracy < FAST.target_accuracy
+
+
+def test_a_refit_starts_from_the_same_function() -> None:
+    # New clips move the input statistics; the first layer absorbs the move, so with a
+    # learning rate of 0 the refit model predicts exactly what it did.
+    segs = make_segments(60)
+    pairs = make_pairs(120, 60)
+    comps = true_comparisons(segs, pairs)
+    trainer = make_trainer(steps(30))
+    first = [c for c in comps if max(c.left_id, c.right_id) < 30]
+    trainer.fit(first, segs)
+    clips = list(segs.values())
+    before = trainer.ensemble.clip_returns(clips, normalized=False)
+    mean_before = trainer.ensemble.input_mean.clone()
+    for group in trainer.optimizer.param_groups:
+        group["lr"] = 0.0
+    trainer.fit(comps, segs)
+    assert not torch.allclose(trainer.ensemble.input_mean, mean_before)
+    after = trainer.ensemble.clip_returns(clips, normalized=False)
+    np.testing.assert_allclose(after, before, rtol=1e-4, atol=1e-3)
 
 
 def test_unequal_clip_lengths_raise() -> None:
@@ -190,14 +243,14 @@ def test_l2_weight_adapts_to_val_train_ratio() -> None:
     # Ties only: train and val loss both ~ln 2, ratio < 1.1 -> less L2.
     segs = make_segments(40)
     ties = [Comparison(a, b, 0.5) for a, b in make_pairs(80, 40)]
-    trainer = make_trainer(dataclasses.replace(FAST, epochs=40))
+    trainer = make_trainer(steps(100))
     stats = trainer.fit(ties, segs)
     assert stats.weight_decay == trainer.weight_decay == pytest.approx(FAST.weight_decay / 1.5)
     # Random labels on a few comparisons: memorized, val loss >> train -> more L2.
     rng = np.random.default_rng(0)
     segs = make_segments(60)
     noise = [Comparison(a, b, float(rng.integers(2))) for a, b in make_pairs(60, 60)]
-    cfg = dataclasses.replace(FAST, epochs=100, random_answer_prob=0.0)
+    cfg = steps(400, random_answer_prob=0.0)
     trainer = make_trainer(cfg)
     stats = trainer.fit(noise, segs)
     assert stats.val_loss > 1.5 * stats.train_loss
@@ -210,7 +263,7 @@ def test_l2_weight_adapts_to_val_train_ratio() -> None:
 def test_fit_is_deterministic_for_a_seed() -> None:
     segs = make_segments(30)
     comps = true_comparisons(segs, make_pairs(50, 30))
-    cfg = dataclasses.replace(FAST, epochs=5)
+    cfg = steps(20)
     a, b, c = make_trainer(cfg), make_trainer(cfg), make_trainer(cfg, seed=1)
     assert a.fit(comps, segs) == b.fit(comps, segs)
     c.fit(comps, segs)
@@ -224,7 +277,7 @@ def test_fit_is_deterministic_for_a_seed() -> None:
 def test_state_dict_round_trip_resumes_exactly() -> None:
     segs = make_segments(30)
     comps = true_comparisons(segs, make_pairs(60, 30))
-    cfg = dataclasses.replace(FAST, epochs=4)
+    cfg = steps(15)
     first = make_trainer(cfg)
     first.fit(comps[:30], segs)
     buf = io.BytesIO()
@@ -254,8 +307,10 @@ def test_random_answer_bce() -> None:
 
 
 def test_config_validates() -> None:
-    with pytest.raises(ConfigError, match="val_fraction"):
-        RewardTrainingConfig(val_fraction=1.0)
+    with pytest.raises(ConfigError, match="min-steps"):
+        RewardTrainingConfig(min_steps=10, max_steps=5)
+    with pytest.raises(ConfigError, match="target-accuracy"):
+        RewardTrainingConfig(target_accuracy=0.0)
     with pytest.raises(ConfigError, match="random_answer_prob"):
         RewardTrainingConfig(random_answer_prob=-0.1)
 

@@ -38,7 +38,7 @@ def clips(n: int, seed: int) -> list[Segment]:
 
 
 def model() -> RewardModel:
-    training = RewardTrainingConfig(epochs=20, refit_epochs=5, lr=3e-3)
+    training = RewardTrainingConfig(min_steps=40, max_steps=200, lr=3e-3)
     config = RewardModelConfig(members=3, hidden=(16, 16))
     return RewardModel(OBS, ACT, config, training, torch.device("cpu"), seed=0)
 
@@ -53,9 +53,9 @@ def test_asks_exactly_n_new_pairs_and_never_held_out_clips(tmp_path) -> None:
     pool = ClipPool(QueryConfig(), seed=0)
     pool.add(clips(60, seed=0))
     labels, reward = desk(tmp_path), model()
-    assert labels.ask(30, pool.candidates, reward) == 30
+    assert labels.ask(30, pool.candidates(), reward) == 30
     reward.fit(*labels.answered())
-    assert labels.ask(30, pool.candidates, reward) == 30  # by disagreement once fit
+    assert labels.ask(30, pool.candidates(), reward) == 30  # by disagreement once fit
     comparisons = labels.store.comparisons(include_skipped=True)
     assert len(comparisons) == 60
     assert len({frozenset((c.left_id, c.right_id)) for c in comparisons}) == 60
@@ -71,7 +71,7 @@ def test_a_person_gets_pending_queries_and_nothing_is_answered_for_them(tmp_path
     pool = ClipPool(QueryConfig(), seed=0)
     pool.add(clips(20, seed=3))
     labels = desk(tmp_path, person=True)
-    assert labels.ask(5, pool.candidates, model()) == 5
+    assert labels.ask(5, pool.candidates(), model()) == 5
     assert labels.store.pending_count() == 5 and labels.store.n_answered() == 0
     assert labels.n_asked() == 5
     assert labels.answered() == ([], labels.clips)
@@ -81,9 +81,9 @@ def test_fit_learns_a_reward_that_tracks_the_oracles(tmp_path) -> None:
     pool = ClipPool(QueryConfig(), seed=0)
     pool.add(clips(200, seed=1))
     labels, reward = desk(tmp_path, method="uniform"), model()
-    labels.ask(150, pool.candidates, reward)
+    labels.ask(150, pool.candidates(), reward)
     stats = reward.fit(*labels.answered())
-    assert stats.n_train > 50
+    assert stats.n_comparisons == 150
     corr = reward.correlation(pool.heldout)
     assert corr is not None and corr > 0.8
 
@@ -92,18 +92,31 @@ def test_a_new_desk_on_the_same_store_knows_the_labelled_clips(tmp_path) -> None
     pool = ClipPool(QueryConfig(), seed=0)
     pool.add(clips(30, seed=2))
     first = desk(tmp_path)
-    first.ask(10, pool.candidates, model())
+    first.ask(10, pool.candidates(), model())
     first.store.close()
     again = desk(tmp_path)
     comparisons, known = again.answered()
     assert set(known) == {i for c in comparisons for i in (c.left_id, c.right_id)}
-    assert model().fit(comparisons, known).n_train > 0  # trains without asking anything
+    assert model().fit(comparisons, known).n_comparisons > 0  # trains without asking anything
+
+
+def test_candidates_are_the_latest_rounds_clips() -> None:
+    pool = ClipPool(QueryConfig(heldout_share=0.0, pool_size=30, pool_rounds=2), seed=0)
+    first, second, third = clips(20, seed=1), clips(20, seed=2), clips(20, seed=3)
+    pool.add(first)
+    assert pool.candidates() == first
+    pool.add(second)
+    assert pool.candidates() == first[10:] + second  # the newest 30
+    pool.add([])  # a round without clips keeps the candidates
+    assert pool.candidates() == first[10:] + second
+    pool.add(third)
+    assert pool.candidates() == second[10:] + third  # nothing from the first round
 
 
 def test_held_out_sample_stays_uniform_and_bounded() -> None:
     pool = ClipPool(QueryConfig(heldout_size=50, heldout_share=0.5, pool_size=100), seed=0)
     pool.add(clips(1000, seed=4))
-    assert len(pool.heldout) == 50 and len(pool.candidates) == 100
+    assert len(pool.heldout) == 50 and len(pool.candidates()) == 100
     assert 400 < pool.heldout_seen < 600
     episodes = np.array([clip.episode for clip in pool.heldout])
     assert episodes.min() < 300 and episodes.max() > 700  # from the whole run, not the end

@@ -21,7 +21,7 @@ TINY = TrainConfig(
     horizon=50,
     eval_episodes=2,
     schedule=ScheduleConfig(rounds=3),
-    agent=AgentConfig(ppo=PPOConfig(n_steps=128, batch_size=64, n_epochs=2)),
+    agent=AgentConfig(ppo=PPOConfig(n_envs=2, n_steps=64, batch_size=64, n_epochs=2)),
 )
 
 
@@ -42,7 +42,7 @@ def two_runs(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, object]
 
 def test_ppo_rounds_come_between_rollouts(two_runs, tmp_path_factory) -> None:
     """A rollout never mixes rewards of two reward models: each round ends on a whole
-    number of rollouts, at or after its round end."""
+    number of rollouts (2 envs x 64 steps), at or after its round end."""
     run_dir = RunDir(tmp_path_factory.getbasetemp() / "runs0" / "a")
     with run_dir.metrics.open() as f:
         steps = [int(row["step"]) for row in csv.DictReader(f)]

@@ -113,7 +113,7 @@ def test_backflip_eval_reproduces_the_summary(tiny_run) -> None:
     assert evaluated["horizon"] == 60 and evaluated["episodes"] == 2
     for key in ("eval_true_return_mean", "eval_true_return_std", "random_true_return_mean"):
         assert evaluated[key] == summary[key], key
-    assert evaluated["eval_oracle_return_mean"] == summary["eval_oracle_return_mean"]
+    assert evaluated["eval_env_return_mean"] == summary["eval_env_return_mean"]
     # Fewer episodes are the first of the same episodes: not the same mean, here.
     one = json.loads(backflip("eval", str(tiny_run), "--episodes", "1").stdout)
     assert one["episodes"] == 1 and one["eval_true_return_mean"] != summary["eval_true_return_mean"]

@@ -161,8 +161,10 @@ CASES: dict[str, Case] = {
     "labels-0": Case(_new_run("--labels", "0"), ("--labels must be positive, got 0",)),
     "segment-too-long": Case(
         _new_run("--segment-len", "5000"),
-        ("a clip (5000 steps, --segment-len or --query.segment-seconds) is longer than an "
-         "episode (1000 steps)",),
+        (
+            "a clip (5000 steps, --segment-len or --query.segment-seconds) is longer than an "
+            "episode (1000 steps)",
+        ),
     ),
     "existing-dir": Case(_existing_dir, ("already exists", "--resume")),
     "resume-missing": Case(_resume_missing, ("--resume: no run to resume",)),
@@ -314,7 +316,8 @@ def test_train_help_lists_the_contract(capsys: pytest.CaptureFixture[str]) -> No
     for flag in ("--teacher-beta", "--segment-len", "--run-dir", "--resume", "--device"):
         assert re.search(rf"{flag}\b", out), flag
     # Every knob of the run is a flag too, grouped by component.
-    for flag in ("--agent.ppo.n-steps", "--reward-training.max-steps", "--schedule.decay", "--costs"):
+    knobs = ("--agent.ppo.n-steps", "--reward-training.max-steps", "--schedule.decay", "--costs")
+    for flag in knobs:
         assert flag in out, flag
 
 

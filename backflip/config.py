@@ -173,12 +173,16 @@ class RewardTrainingConfig:
     target_accuracy: float = 0.97
     """each fit trains until every member's accuracy on its own training comparisons
     reaches this (PEBBLE's criterion), within the floor and cap below."""
-    min_steps: int = 100
+    min_steps: int = 50
     """optimizer steps per fit at least."""
-    max_steps: int = 2000
+    max_steps: int = 1000
     """optimizer steps per fit at most."""
     batch_size: int = 64
     """comparisons per member per optimizer step."""
+    train_clip_steps: int = 25
+    """a longer clip's return is estimated in training from every k-th step (random
+    offset, scaled up), k = ceil(clip steps / this): neighbouring steps a few ms apart are
+    near copies, and the fit's cost grows with the steps it reads."""
     lr: float = 3e-4
     """Adam learning rate."""
     weight_decay: float = 1e-4
@@ -199,6 +203,7 @@ class RewardTrainingConfig:
             "--reward-training.min-steps must be >= 1 and <= --reward-training.max-steps",
         )
         _require(self.batch_size >= 1, "--reward-training.batch-size must be >= 1")
+        _require(self.train_clip_steps >= 1, "--reward-training.train-clip-steps must be >= 1")
         _require(self.lr > 0 and self.weight_decay >= 0, "lr must be > 0 and weight_decay >= 0")
         _require(
             0 <= self.random_answer_prob < 1,

@@ -21,6 +21,8 @@ L2_LOWER_BELOW = 1.1
 """Lower the L2 weight when val_loss / train_loss is below this (under-fitting)."""
 L2_FACTOR = 1.5
 """Factor by which the L2 weight is raised or lowered after a fit."""
+CHECK_EVERY = 25
+"""Optimizer steps (whole epochs) between checks of the stopping criterion."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -148,10 +150,17 @@ class RewardTrainer:
         return clips, pairs, labels, torch.as_tensor(counts, device=self.device)
 
     # ------------------------------------------------------------------ fitting
-    def _pair_diffs(self, x: torch.Tensor, pairs: torch.Tensor) -> torch.Tensor:
-        """``R_left - R_right`` ``(M, B)`` from standardized clips and ``(B, 2)`` indices."""
+    def _pair_diffs(
+        self, x: torch.Tensor, pairs: torch.Tensor, stride: int = 1, offset: int = 0
+    ) -> torch.Tensor:
+        """``R_left - R_right`` ``(M, B)`` from standardized clips ``(n_clips, T, in_dim)``
+        and ``(B, 2)`` indices; with ``stride > 1``, estimated from every ``stride``-th step
+        from ``offset`` on, scaled to the whole clip."""
         b, t = len(pairs), x.shape[1]
-        returns = self.ensemble.mlp(x[pairs].reshape(b * 2 * t, -1)).reshape(-1, b, 2, t).sum(-1)
+        steps = x[pairs][:, :, offset::stride]  # (B, 2, t', in_dim)
+        kept = steps.shape[2]
+        raw = self.ensemble.mlp(steps.reshape(b * 2 * kept, -1)).reshape(-1, b, 2, kept)
+        returns = raw.sum(-1) * (t / kept)
         return returns[..., 0] - returns[..., 1]
 
     @torch.no_grad()
@@ -197,14 +206,17 @@ class RewardTrainer:
         eps = cfg.random_answer_prob
         decided = labels != 0.5
         rng = np.random.default_rng([self.seed, self.fit_count])
-        steps, accuracy = 0, math.nan
+        stride = math.ceil(t / cfg.train_clip_steps)
+        steps, accuracy, checked = 0, math.nan, 0
         ens.train()
         while steps < cfg.max_steps:
             for idx in torch.as_tensor(rng.permutation(n), device=self.device).split(
                 cfg.batch_size
             ):
                 weight = counts[:, idx]  # (M, B)
-                per_pair = random_answer_bce(self._pair_diffs(x, pairs[idx]), labels[idx], eps)
+                offset = int(rng.integers(stride))
+                diffs = self._pair_diffs(x, pairs[idx], stride, offset)
+                per_pair = random_answer_bce(diffs, labels[idx], eps)
                 loss = ((per_pair * weight).sum(1) / weight.sum(1).clamp_min(1.0)).sum()
                 self.optimizer.zero_grad(set_to_none=True)
                 loss.backward()
@@ -212,9 +224,13 @@ class RewardTrainer:
                 steps += 1
                 if steps == cfg.max_steps:
                     break
-            _, diffs = self._all_diffs(x, pairs)
-            accuracy = _train_accuracy(diffs, labels, counts, decided)
-            if steps >= cfg.min_steps and not accuracy < cfg.target_accuracy:
+            if steps < cfg.min_steps or steps - checked < CHECK_EVERY and steps < cfg.max_steps:
+                continue
+            checked = steps
+            with torch.no_grad():
+                parts = [self._pair_diffs(x, part, stride) for part in pairs.split(256)]
+            accuracy = _train_accuracy(torch.cat(parts, 1), labels, counts, decided)
+            if not accuracy < cfg.target_accuracy:
                 break
         ens.eval()
 

@@ -335,3 +335,24 @@ def test_fit_on_cuda_matches_cpu() -> None:
     assert isinstance(out, np.ndarray) and out.shape == (20 * T,)
     probs = gpu.ensemble.preference_probs(clips[:10], clips[10:])
     assert probs.shape == (M, 10)
+
+
+def test_strided_returns_average_to_the_whole_clips() -> None:
+    segs = make_segments(10, length=40)
+    comps = true_comparisons(segs, make_pairs(12, 10))
+    trainer = make_trainer(steps(5, train_clip_steps=10))  # stride 4 on 40-step clips
+    trainer.fit(comps, segs)
+    clips, pairs, _, _ = trainer._gather(comps, segs)
+    x = trainer.ensemble.standardize(clips)
+    with torch.no_grad():
+        whole = trainer._pair_diffs(x, pairs)
+        strided = [trainer._pair_diffs(x, pairs, 4, offset) for offset in range(4)]
+    torch.testing.assert_close(torch.stack(strided).mean(0), whole, rtol=1e-4, atol=1e-4)
+    assert not torch.allclose(strided[0], whole)
+
+
+def test_learns_from_long_clips_read_with_a_stride() -> None:
+    segs = make_segments(120, length=64)
+    comps = true_comparisons(segs, make_pairs(400, 120))
+    stats = make_trainer(dataclasses.replace(FAST, train_clip_steps=16)).fit(comps, segs)
+    assert stats.train_accuracy >= FAST.target_accuracy and stats.val_accuracy > 0.9

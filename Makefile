@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 export MUJOCO_GL ?= egl
 
 DEMO_RUN ?= runs/demo
-DEMO_ARGS ?= --env HalfCheetah-v5 --algo sac --steps 20000 --labels 200 --seed 0
+DEMO_ARGS ?= --env HalfCheetah-v5 --algo ppo --steps 300000 --labels 700 --seed 0
 BACKFLIP_RUN ?= runs/backflip
 BACKFLIP_ARGS ?= --env backflip/HopperBackflip-v0 --algo ppo --steps 400000 --labels 900 --horizon 300 --eval-horizon 1000 --seed 0
 
@@ -33,8 +33,11 @@ define train_or_resume
 	fi
 endef
 
+# From 700 synthetic comparisons, next to the same agent trained on the true reward.
 demo: $(STAMP)
 	$(call train_or_resume,$(DEMO_RUN),$(DEMO_ARGS))
+	$(call train_or_resume,$(DEMO_RUN)-true,$(DEMO_ARGS) --reward true)
+	$(VENV)/bin/backflip compare $(DEMO_RUN) $(DEMO_RUN)-true
 	$(VENV)/bin/backflip video $(DEMO_RUN)
 	mkdir -p videos && cp $(DEMO_RUN)/videos/policy.gif videos/demo-policy.gif
 	@echo "videos: $(DEMO_RUN)/videos/ (policy.mp4, progress.mp4, pairs.mp4, curves.png)"

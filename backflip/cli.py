@@ -9,13 +9,14 @@ from collections.abc import Callable
 
 import tyro
 
-from backflip.commands.args import EvalArgs, GridArgs, LabelArgs, VideoArgs
+from backflip.commands.args import CompareArgs, EvalArgs, GridArgs, LabelArgs, VideoArgs
 from backflip.config import TrainConfig
 from backflip.errors import BackflipError
 
 COMMANDS: dict[str, Callable[..., object]] = {
     "train": TrainConfig,
     "eval": EvalArgs,
+    "compare": CompareArgs,
     "video": VideoArgs,
     "label": LabelArgs,
     "grid": GridArgs,
@@ -45,6 +46,10 @@ def main(argv: list[str] | None = None) -> int:
             from backflip.commands.eval import run_eval
 
             return run_eval(args)
+        if isinstance(args, CompareArgs):
+            from backflip.commands.compare import run_compare
+
+            return run_compare(args)
         if isinstance(args, VideoArgs):
             from backflip.commands.video import run_video
 

@@ -24,6 +24,17 @@ class EvalArgs:
 
 
 @dataclasses.dataclass(frozen=True)
+class CompareArgs:
+    """Print a finished learned run next to its finished true-reward baseline (same env,
+    algo, steps and seed) and the score (learned - random) / (baseline - random)."""
+
+    learned: Annotated[Path, tyro.conf.Positional]
+    """the learned run's directory."""
+    baseline: Annotated[Path, tyro.conf.Positional]
+    """the true-reward run's directory (--reward true)."""
+
+
+@dataclasses.dataclass(frozen=True)
 class VideoArgs:
     """Write policy.mp4, progress.mp4, pairs.mp4 and curves.png of a run."""
 

@@ -48,6 +48,7 @@ def summary(run: Run, wall_s: float) -> dict[str, object]:
         "env_id": config.env,
         "algo": config.algo,
         "reward": config.reward,
+        "costs": config.costs,
         "steps": int(agent.num_timesteps),
         "labels": prefs.store.n_answered() if prefs is not None else 0,
         "wall_s": round(wall_s, 1),

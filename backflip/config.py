@@ -58,6 +58,9 @@ class QueryConfig:
     """query candidates at most (the newest of those rounds)."""
     oversample: int = 10
     """random candidate pairs drawn per query asked, before the best are picked."""
+    tie_margin: float = 0.05
+    """a pair every ensemble member puts within this of P = 0.5 is a sure tie, asked only
+    when nothing else is left (0 asks them like any other)."""
     heldout_size: int = 400
     """clips held out from queries (a uniform sample of the run) to measure the reward."""
     heldout_share: float = 0.1
@@ -76,6 +79,7 @@ class QueryConfig:
         _require(self.pool_rounds >= 1, "--query.pool-rounds must be at least 1")
         _require(self.pool_size >= 2, "--query.pool-size must be at least 2")
         _require(self.oversample >= 1, "--query.oversample must be at least 1")
+        _require(0 <= self.tie_margin < 0.5, "--query.tie-margin must be within [0, 0.5)")
         _require(self.heldout_size >= 0, "--query.heldout-size must be >= 0")
         _require(0 <= self.heldout_share < 1, "--query.heldout-share must be within [0, 1)")
 

@@ -21,6 +21,7 @@ def select_queries(
     rng: np.random.Generator,
     preference_probs: PreferenceProbs | None = None,
     oversample: int = 10,
+    tie_margin: float = 0.0,
 ) -> list[tuple[int, int]]:
     """Picks ``n_queries`` pairs ``(left, right)`` of distinct indices into ``n_segments`` clips.
 
@@ -29,6 +30,11 @@ def select_queries(
     ``disagreement`` those with the largest variance of P(left better) across ensemble
     members; ``entropy`` those whose member-mean P(left better) has the largest binary
     entropy (nearest 0.5). Returns every distinct pair when fewer exist than asked.
+
+    With ``tie_margin > 0`` (ranked methods only), a pair that every member is sure is a
+    tie (``|P(left) - 0.5| < tie_margin`` for all) comes after every other: its answer
+    would teach nothing. If fewer than ``n_queries`` candidates are not sure ties, up to
+    :data:`TIE_REDRAW` times as many candidates are drawn, once.
     """
     if n_segments < 2:
         raise ValueError(f"need at least 2 clips to form a pair, got n_segments={n_segments}")
@@ -44,17 +50,41 @@ def select_queries(
         return []
     n_pairs = n_segments * (n_segments - 1) // 2
     n_candidates = min(oversample * n_queries, n_pairs)
-    left, right = _pair_from_index(rng.choice(n_pairs, size=n_candidates, replace=False))
-    swap = rng.random(n_candidates) < 0.5
-    left, right = np.where(swap, right, left), np.where(swap, left, right)
+    left, right = _draw_pairs(n_pairs, n_candidates, rng)
     if method == "uniform":
         order = np.arange(n_candidates)
     else:
         assert preference_probs is not None
-        score = _score(method, preference_probs(left, right), n_candidates)
-        order = np.argsort(-score, kind="stable")
+        probs = np.asarray(preference_probs(left, right), dtype=np.float64)
+        tie = _sure_ties(probs, tie_margin)
+        if int((~tie).sum()) < n_queries and n_candidates < n_pairs:
+            n_candidates = min(TIE_REDRAW * n_candidates, n_pairs)
+            left, right = _draw_pairs(n_pairs, n_candidates, rng)
+            probs = np.asarray(preference_probs(left, right), dtype=np.float64)
+            tie = _sure_ties(probs, tie_margin)
+        score = _score(method, probs, n_candidates)
+        order = np.lexsort((-score, tie))  # not-ties first, each by score
     keep = order[:n_queries]
     return [(int(i), int(j)) for i, j in zip(left[keep], right[keep], strict=True)]
+
+
+TIE_REDRAW = 20
+"""How many times more candidate pairs are drawn when too many are sure ties."""
+
+
+def _draw_pairs(
+    n_pairs: int, count: int, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """``count`` distinct random pairs ``(left (count,), right (count,))``, random order."""
+    left, right = _pair_from_index(rng.choice(n_pairs, size=count, replace=False))
+    swap = rng.random(count) < 0.5
+    return np.where(swap, right, left), np.where(swap, left, right)
+
+
+def _sure_ties(probs: np.ndarray, margin: float) -> np.ndarray:
+    """``(P,)`` pairs that every member of ``(M, P)`` puts within ``margin`` of 0.5."""
+    probs = probs[None] if probs.ndim == 1 else probs
+    return np.all(np.abs(probs - 0.5) < margin, axis=0)
 
 
 def _score(method: QueryMethod, probs: np.ndarray, n_candidates: int) -> np.ndarray:

@@ -124,7 +124,8 @@ def _build_preferences(
         else Person()
     )
     store = run_dir.label_store()
-    desk = LabelDesk(store, teacher, config.query.method, config.query.oversample, seeds.query)
+    query = config.query
+    desk = LabelDesk(store, teacher, query.method, query.oversample, seeds.query, query.tie_margin)
     schedule = LabelSchedule(
         config.labels,
         config.steps,

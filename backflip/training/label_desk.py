@@ -68,6 +68,7 @@ class LabelDesk:
         method: how queries are picked (``backflip/preference/query.py``).
         oversample: random candidate pairs drawn per query.
         seed: the query draws.
+        tie_margin: see ``backflip/preference/query.py``.
     """
 
     def __init__(
@@ -77,8 +78,10 @@ class LabelDesk:
         method: QueryMethod,
         oversample: int,
         seed: int,
+        tie_margin: float = 0.0,
     ) -> None:
         self.store = store
+        self.tie_margin = tie_margin
         self.teacher = teacher
         self.method = method
         self.oversample = oversample
@@ -116,6 +119,7 @@ class LabelDesk:
             self.rng,
             preference_probs=probs,
             oversample=self.oversample,
+            tie_margin=self.tie_margin,
         )
         asked = self.store.asked_pairs()
         posed = 0

@@ -104,6 +104,28 @@ def test_entropy_and_disagreement_differ() -> None:
     assert unordered(by_entropy) != unordered(by_variance)
 
 
+def test_sure_ties_come_last_and_more_candidates_are_drawn_to_avoid_them() -> None:
+    # Clips 0-4 differ from each other; the other 195 look alike to every member.
+    returns = np.where(np.arange(200) < 5, np.arange(200) * 3.0, 0.0)
+    noise = np.random.default_rng(1).normal(0, 0.5, size=(3, 5))
+
+    def probs(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+        member = returns[None] + np.pad(noise, ((0, 0), (0, 195)))  # (3, 200)
+        return 1 / (1 + np.exp(-(member[:, left] - member[:, right])))
+
+    # One candidate per query: most are sure ties, so 20 times as many are drawn.
+    picked = select_queries(200, 4, "disagreement", np.random.default_rng(0), probs, 1, 0.05)
+    assert all(min(i, j) < 5 for i, j in picked)
+    blind = select_queries(200, 4, "disagreement", np.random.default_rng(0), probs, 1, 0.0)
+    assert sum(min(i, j) < 5 for i, j in blind) < 4
+    # With nothing but sure ties left, they are still asked.
+    flat = select_queries(
+        200, 3, "disagreement", np.random.default_rng(0), lambda a, b: np.full((3, len(a)), 0.5),
+        10, 0.05,
+    )  # fmt: skip
+    assert len(flat) == 3
+
+
 def test_errors() -> None:
     rng = np.random.default_rng(0)
     with pytest.raises(ValueError, match="n_segments"):

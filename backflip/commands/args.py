@@ -87,7 +87,8 @@ class GridArgs:
     algo: tuple[Literal["sac", "ppo"], ...] = ("ppo",)
     """RL algorithms."""
     labels: tuple[int, ...] = ()
-    """label budgets of the learned runs."""
+    """label budgets of the learned runs; none: the true-reward baselines alone (e.g. to
+    compare agent settings)."""
     seeds: str = "0-4"
     """seeds: a range 0-4, a list 0,2,7, or one seed."""
     steps: int | None = None

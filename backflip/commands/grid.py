@@ -11,7 +11,7 @@ from backflip.config import TrainConfig
 from backflip.errors import UsageError
 from backflip.grid.cells import cell_config
 from backflip.grid.local_ray import check_reachable
-from backflip.grid.report import current_commit, score_table, write_report
+from backflip.grid.report import baseline_table, current_commit, score_table, write_report
 from backflip.grid.results import collect, groups
 from backflip.grid.runner import run_cells
 from backflip.grid.spec import Cell, GridDir, GridSpec, parse_seeds
@@ -72,6 +72,9 @@ def _checked(args: GridArgs, grid: GridDir) -> tuple[GridSpec, dict[Cell, TrainC
 
 def _report(grid: GridDir, spec: GridSpec, made: dict[str, str]) -> int:
     path = write_report(grid, spec, made)
-    print(score_table(groups(spec, collect(grid, spec))))
+    results = collect(grid, spec)
+    if spec.labels:
+        print(score_table(groups(spec, results)))
+    print(baseline_table(results))
     print(f"report: {path}")
     return 0

@@ -48,6 +48,23 @@ def score_table(by_budget: list[Group]) -> str:
     return "\n".join(rows)
 
 
+def baseline_table(results: list[CellResult]) -> str:
+    """Per (env, algo): the true-reward runs' returns and speed, in Markdown."""
+    rows = [
+        "| env | algo | seeds | true return [95% CI] | env return | random | steps/s |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    done = [r for r in results if r.cell.labels is None and r.summary]
+    for env, algo in sorted({(r.cell.env, r.cell.algo) for r in done}):
+        mine = [r for r in done if (r.cell.env, r.cell.algo) == (env, algo)]
+        ret = estimate([r.value("eval_true_return_mean") for r in mine], mean)
+        env_ret = _mean([r.value("eval_env_return_mean") for r in mine])
+        random = _mean([r.value("random_true_return_mean") for r in mine])
+        speed = _mean([r.value("steps") / r.value("wall_s") for r in mine], 0)
+        rows.append(f"| {env} | {algo} | {len(mine)} | {ret} | {env_ret} | {random} | {speed} |")
+    return "\n".join(rows)
+
+
 def _markdown(made: dict[str, str], results: list[CellResult], by: list[Group]) -> str:
     done = sum(r.status == "done" for r in results)
     failed = [r for r in results if r.status == "failed"]
@@ -69,6 +86,14 @@ bootstrap intervals ({RESAMPLES:,} resamples, `scipy.stats.bootstrap`).
 {score_table(by)}
 
 ![score against labels](score_vs_labels.png)
+
+## True-reward baselines
+
+Final true return (the task reward) with its 95% bootstrap interval over seeds, the
+env's registered reward (with its control costs) and agent steps per second, mean over
+seeds.
+
+{baseline_table(results)}
 
 ## Learning curves
 

@@ -88,8 +88,6 @@ class GridSpec:
     def __post_init__(self) -> None:
         if not self.envs:
             raise GridError("--env: name at least one env")
-        if not self.labels:
-            raise GridError("--labels: give at least one label budget")
         bad = [n for n in self.labels if n <= 0]
         if bad:
             raise GridError(f"--labels must be positive, got {bad[0]}")

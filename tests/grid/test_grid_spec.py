@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from backflip.grid.cells import cell_config
+from backflip.grid.report import baseline_table
 from backflip.grid.results import CellResult, Group
 from backflip.grid.spec import Cell, GridDir, GridError, GridSpec, parse_seeds
 from backflip.grid.stats import estimate, iqm, mean
@@ -94,3 +95,25 @@ def test_scores_are_random_normalized_per_seed() -> None:
         baselines={0: run(None, 0, 900.0), 1: run(None, 1, 400.0), 2: run(None, 2, 1.0)},
     )
     assert group.scores() == [0.5, 0.5]  # seed 2 has not finished: left out
+
+
+def test_a_grid_of_baselines_alone_reports_their_returns() -> None:
+    spec = GridSpec(envs=("Hopper-v5",), algos=("ppo",), labels=(), seeds=(0, 1, 2), steps=100)
+    assert [c.labels for c in spec.cells()] == [None, None, None]
+    results = [
+        CellResult(
+            Cell("Hopper-v5", "ppo", None, seed),
+            {
+                "eval_true_return_mean": value,
+                "eval_env_return_mean": value - 10,
+                "random_true_return_mean": -5.0,
+                "steps": 100,
+                "wall_s": 2.0,
+            },
+        )
+        for seed, value in enumerate((100.0, 200.0, 300.0))
+    ]
+    table = baseline_table(results).splitlines()
+    assert len(table) == 3
+    assert table[2].startswith("| Hopper-v5 | ppo | 3 | 200.00 [")
+    assert "| 190.0 | -5.0 | 50 |" in table[2]

@@ -35,11 +35,13 @@ def test_synthetic_oracle_teaches_hopper_to_stay_up(tmp_path) -> None:
 
 
 @pytest.mark.slow
-def test_learned_reward_nearly_matches_true_reward_baseline(tmp_path) -> None:
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_learned_reward_nearly_matches_true_reward_baseline(tmp_path, seed: int) -> None:
     torch.set_num_threads(1)
+    hopper = {**HOPPER, "seed": seed}
     runs = {
         reward: train(
-            TrainConfig(**HOPPER, labels=200, reward=reward, run_dir=tmp_path / reward),  # type: ignore[arg-type]
+            TrainConfig(**hopper, labels=200, reward=reward, run_dir=tmp_path / reward),  # type: ignore[arg-type]
             torch.device("cpu"),
             progress=False,
         )

@@ -33,8 +33,8 @@ def score_table(by_budget: list[Group]) -> str:
     """The score table of the report, in Markdown (also printed by ``backflip grid``)."""
     rows = [
         "| env | algo | labels | seeds | learned return | baseline return | random "
-        "| score per seed | mean [95% CI] | IQM [95% CI] |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| score per seed | mean [95% CI] | IQM [95% CI] | score of means |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for g in by_budget:
         learned, base = g.figures("eval_true_return_mean")
@@ -43,7 +43,7 @@ def score_table(by_budget: list[Group]) -> str:
         rows.append(
             f"| {g.env} | {g.algo} | {g.labels} | {len(learned)} | {_mean(learned)} "
             f"| {_mean(base)} | {_mean(random)} | {per_seed} | **{g.score_mean()}** "
-            f"| {g.score_iqm()} |"
+            f"| {g.score_iqm()} | {g.score_of_means():.2f} |"
         )
     return "\n".join(rows)
 
@@ -81,7 +81,9 @@ a true-reward baseline with the same env, algo, steps, seed and evaluation episo
 Random-normalized score of the final policy's true return (mean over its evaluation
 episodes): (learned − random) / (baseline − random), per seed; the random policy plays the
 same episodes. Mean and interquartile mean (IQM) over seeds, with 95% percentile
-bootstrap intervals ({RESAMPLES:,} resamples, `scipy.stats.bootstrap`).
+bootstrap intervals ({RESAMPLES:,} resamples, `scipy.stats.bootstrap`). The score of
+means is (mean learned − mean random) / (mean baseline − mean random): a seed whose
+baseline failed inflates its own score, and with it the mean, but not this.
 
 {score_table(by)}
 

@@ -62,6 +62,16 @@ class Group:
             out.append((run.value("eval_true_return_mean") - random) / gap if gap else math.nan)
         return out
 
+    def score_of_means(self) -> float:
+        """(mean learned − mean random) / (mean baseline − mean random) over the paired
+        seeds: less swayed than the mean score by one seed whose baseline failed."""
+        learned, base = self.figures("eval_true_return_mean")
+        random, _ = self.figures("random_true_return_mean")
+        if not learned:
+            return math.nan
+        gap = sum(base) - sum(random)
+        return (sum(learned) - sum(random)) / gap if gap else math.nan
+
     def score_mean(self) -> Estimate:
         return estimate(self.scores(), mean)
 

@@ -95,6 +95,20 @@ def test_scores_are_random_normalized_per_seed() -> None:
         baselines={0: run(None, 0, 900.0), 1: run(None, 1, 400.0), 2: run(None, 2, 1.0)},
     )
     assert group.scores() == [0.5, 0.5]  # seed 2 has not finished: left out
+    # (400 + 150 + 200) / (900 + 400 + 200)
+    assert group.score_of_means() == pytest.approx(750 / 1500)
+
+
+def test_a_failed_baseline_inflates_the_mean_score_not_the_score_of_means() -> None:
+    def run(labels: int | None, seed: int, ret: float) -> CellResult:
+        summary = {"eval_true_return_mean": ret, "random_true_return_mean": 0.0}
+        return CellResult(Cell("Hopper-v5", "ppo", labels, seed), summary)
+
+    baselines = {0: run(None, 0, 1000.0), 1: run(None, 1, 1000.0), 2: run(None, 2, 10.0)}
+    learned = [run(10, 0, 900.0), run(10, 1, 900.0), run(10, 2, 900.0)]
+    group = Group("Hopper-v5", "ppo", 10, learned, baselines)
+    assert group.score_mean().value == pytest.approx((0.9 + 0.9 + 90) / 3)
+    assert group.score_of_means() == pytest.approx(2700 / 2010)
 
 
 def test_a_grid_of_baselines_alone_reports_their_returns() -> None:

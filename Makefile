@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 export MUJOCO_GL ?= egl
 
 DEMO_RUN ?= runs/demo
-DEMO_ARGS ?= --env HalfCheetah-v5 --algo ppo --steps 300000 --labels 700 --seed 0
+DEMO_ARGS ?= --env HalfCheetah-v5 --algo ppo --steps 300000 --labels 700 --seed 2
 BACKFLIP_RUN ?= runs/backflip
 BACKFLIP_ARGS ?= --env backflip/HopperBackflip-v0 --algo ppo --steps 400000 --labels 900 --horizon 300 --eval-horizon 1000 --segment-len 50 --seed 0
 

@@ -60,8 +60,9 @@ def test_the_judges_reward_teaches_ppo_to_backflip(tmp_path, seed: int) -> None:
     # The backflip env is learnable from its own reward (the judge's) within a small
     # budget, whatever the seed: the ceiling that `make backflip`'s learned reward reaches
     # for, with its episodes (300 steps in training, 1000 in evaluation).
-    # Measured with this test: 4.8, 3.8 and 1.4 flips per episode for seeds 0, 1 and 2
-    # (random policy 0.0), about 2 min of training each, two at a time on 2 CPU cores.
+    # Measured with this test at commit 040a70a (PPO with 1 env, before observation
+    # normalization): 4.8, 3.8 and 1.4 flips per episode for seeds 0, 1 and 2 (random
+    # policy 0.0); not yet re-measured with the current PPO settings.
     torch.set_num_threads(1)
     config = TrainConfig(
         env=ENV_ID,

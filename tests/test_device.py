@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import torch
 
+from backflip.commands.device import resolve_device
 from backflip.config import ScheduleConfig, TrainConfig
 from backflip.training.build import build_run
 
@@ -54,3 +55,11 @@ def test_cuda_run_puts_agent_and_ensemble_on_gpu(tmp_path, algo) -> None:
     summary = train(config, torch.device("cuda"), progress=False)
     assert summary["device"].startswith("cuda")
     assert summary["labels"] == 20
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="auto is the CPU only without CUDA")
+def test_auto_on_the_cpu_is_the_cpu_with_one_thread() -> None:
+    # The same run with --device auto and --device cpu: one thread each, the same numbers.
+    torch.set_num_threads(2)
+    assert resolve_device("auto") == torch.device("cpu")
+    assert torch.get_num_threads() == 1

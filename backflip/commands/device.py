@@ -11,7 +11,7 @@ def resolve_device(name: str) -> torch.device:
     """``auto`` picks CUDA when present; ``cuda`` without CUDA is an error. On the CPU it
     also sets torch to one thread: small networks run faster without thread hand-offs."""
     if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+        name = "cuda" if torch.cuda.is_available() else "cpu"
     if name == "cuda" and not torch.cuda.is_available():
         raise UsageError("--device cuda was asked for, but CUDA is not available on this machine")
     if name not in ("cpu", "cuda"):

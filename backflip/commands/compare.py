@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from backflip.commands.args import CompareArgs
 from backflip.errors import UsageError
+from backflip.grid.stats import normalized_score
 from backflip.storage.run_dir import RunDir
 
 SAME = ("env_id", "algo", "costs", "steps", "seed", "eval_episodes", "eval_horizon")
@@ -14,16 +14,12 @@ SAME = ("env_id", "algo", "costs", "steps", "seed", "eval_episodes", "eval_horiz
 
 
 def _summary(root: Path) -> dict[str, object]:
-    path = RunDir(root).summary
-    if not path.exists():
+    summary = RunDir(root).read_summary()
+    if summary is None:
         raise UsageError(f"{root} has no summary.json (has its run finished?)")
-    try:
-        data = json.loads(path.read_text())
-    except (OSError, ValueError) as err:
-        raise UsageError(f"{path} cannot be read ({err})") from None
-    if not isinstance(data, dict) or "eval_true_return_mean" not in data:
-        raise UsageError(f"{path} is not a backflip summary")
-    return data
+    if "eval_true_return_mean" not in summary:
+        raise UsageError(f"{RunDir(root).summary} is not a backflip summary")
+    return summary
 
 
 def run_compare(args: CompareArgs) -> int:
@@ -38,12 +34,11 @@ def run_compare(args: CompareArgs) -> int:
     mine = float(learned["eval_true_return_mean"])  # type: ignore[arg-type]
     base = float(baseline["eval_true_return_mean"])  # type: ignore[arg-type]
     random = float(learned["random_true_return_mean"])  # type: ignore[arg-type]
-    score = (mine - random) / (base - random) if base != random else float("nan")
     print(
         f"{learned['env_id']} {learned['algo']}, {learned['steps']} steps, seed "
         f"{learned['seed']}: learned from {learned['labels']} labels {mine:.1f}  |  "
         f"true-reward baseline {base:.1f}  |  random policy {random:.1f}  |  "
-        f"score {score:.2f}"
+        f"score {normalized_score(mine, base, random):.2f}"
     )
     print(f"training wall time: learned {learned['wall_s']} s, baseline {baseline['wall_s']} s")
     return 0

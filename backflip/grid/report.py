@@ -31,29 +31,24 @@ def write_report(grid: GridDir, spec: GridSpec, made: dict[str, str]) -> Path:
 
 def score_table(by_budget: list[Group]) -> str:
     """The score table of the report, in Markdown (also printed by ``backflip grid``)."""
-    rows = [
-        "| env | algo | labels | seeds | learned return | baseline return | random "
-        "| score per seed | mean [95% CI] | IQM [95% CI] | score of means |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
-    ]
+    rows: list[tuple[object, ...]] = []
     for g in by_budget:
         learned, base = g.figures("eval_true_return_mean")
         random, _ = g.figures("random_true_return_mean")
         per_seed = ", ".join(f"{s:.2f}" for s in g.scores()) or "–"
         rows.append(
-            f"| {g.env} | {g.algo} | {g.labels} | {len(learned)} | {_mean(learned)} "
-            f"| {_mean(base)} | {_mean(random)} | {per_seed} | **{g.score_mean()}** "
-            f"| {g.score_iqm()} | {g.score_of_means():.2f} |"
+            (g.env, g.algo, g.labels, len(learned), _mean(learned), _mean(base), _mean(random))
+            + (per_seed, f"**{g.score_mean()}**", g.score_iqm(), f"{g.score_of_means():.2f}")
         )
-    return "\n".join(rows)
+    header = ("env", "algo", "labels", "seeds", "learned return", "baseline return", "random")
+    return _table(
+        header + ("score per seed", "mean [95% CI]", "IQM [95% CI]", "score of means"), rows
+    )
 
 
 def baseline_table(results: list[CellResult]) -> str:
     """Per (env, algo): the true-reward runs' returns and speed, in Markdown."""
-    rows = [
-        "| env | algo | seeds | true return [95% CI] | env return | random | steps/s |",
-        "|---|---|---|---|---|---|---|",
-    ]
+    rows: list[tuple[object, ...]] = []
     done = [r for r in results if r.cell.labels is None and r.summary]
     for env, algo in sorted({(r.cell.env, r.cell.algo) for r in done}):
         mine = [r for r in done if (r.cell.env, r.cell.algo) == (env, algo)]
@@ -61,8 +56,9 @@ def baseline_table(results: list[CellResult]) -> str:
         env_ret = _mean([r.value("eval_env_return_mean") for r in mine])
         random = _mean([r.value("random_true_return_mean") for r in mine])
         speed = _mean([r.value("steps") / r.value("wall_s") for r in mine], 0)
-        rows.append(f"| {env} | {algo} | {len(mine)} | {ret} | {env_ret} | {random} | {speed} |")
-    return "\n".join(rows)
+        rows.append((env, algo, len(mine), ret, env_ret, random, speed))
+    header = ("env", "algo", "seeds", "true return [95% CI]", "env return", "random", "steps/s")
+    return _table(header, rows)
 
 
 def _markdown(made: dict[str, str], results: list[CellResult], by: list[Group]) -> str:
@@ -121,21 +117,17 @@ mean over seeds; the ratio is learned / true-reward wall time per seed, then ave
 
 
 def _reward_table(by: list[Group]) -> str:
-    rows = ["| env | algo | labels | pref. accuracy | reward corr. |", "|---|---|---|---|---|"]
+    rows: list[tuple[object, ...]] = []
     for g in by:
         done = [r for r in g.learned if r.summary]
         acc = _mean([r.value("pref_accuracy") for r in done], digits=2)
         corr = _mean([r.value("reward_oracle_corr") for r in done], digits=3)
-        rows.append(f"| {g.env} | {g.algo} | {g.labels} | {acc} | {corr} |")
-    return "\n".join(rows)
+        rows.append((g.env, g.algo, g.labels, acc, corr))
+    return _table(("env", "algo", "labels", "pref. accuracy", "reward corr."), rows)
 
 
 def _time_table(by: list[Group]) -> str:
-    rows = [
-        "| env | algo | labels | learned wall s | baseline wall s | learned / true "
-        "| learned steps/s | baseline steps/s |",
-        "|---|---|---|---|---|---|---|---|",
-    ]
+    rows: list[tuple[object, ...]] = []
     for g in by:
         wall, base = g.figures("wall_s")
         steps, base_steps = g.figures("steps")
@@ -143,10 +135,11 @@ def _time_table(by: list[Group]) -> str:
         speed = [n / w for n, w in zip(steps, wall, strict=True)]
         base_speed = [n / w for n, w in zip(base_steps, base, strict=True)]
         rows.append(
-            f"| {g.env} | {g.algo} | {g.labels} | {_mean(wall, 0)} | {_mean(base, 0)} "
-            f"| {ratio} | {_mean(speed, 0)} | {_mean(base_speed, 0)} |"
+            (g.env, g.algo, g.labels, _mean(wall, 0), _mean(base, 0), ratio)
+            + (_mean(speed, 0), _mean(base_speed, 0))
         )
-    return "\n".join(rows)
+    header = ("env", "algo", "labels", "learned wall s", "baseline wall s", "learned / true")
+    return _table(header + ("learned steps/s", "baseline steps/s"), rows)
 
 
 def _problems(failed: list[CellResult], missing: list[CellResult]) -> str:
@@ -177,6 +170,13 @@ def _write_csv(path: Path, results: list[CellResult], by: list[Group]) -> None:
             writer.writerow(
                 [c.name, c.env, c.algo, labels, c.seed, r.status, *figures, score, r.error or ""]
             )
+
+
+def _table(header: tuple[str, ...], rows: list[tuple[object, ...]]) -> str:
+    """A Markdown table of ``rows``, each a cell per column of ``header``."""
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(map(str, row)) + " |" for row in rows]
+    return "\n".join(lines)
 
 
 def _mean(values: list[float], digits: int = 1) -> str:

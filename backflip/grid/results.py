@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 import math
 
 from backflip.grid.spec import Cell, GridDir, GridSpec
-from backflip.grid.stats import Estimate, estimate, iqm, mean
+from backflip.grid.stats import Estimate, estimate, iqm, mean, normalized_score
+from backflip.storage.run_dir import RunDir
 
 
 @dataclasses.dataclass(frozen=True)
@@ -55,12 +55,14 @@ class Group:
     def scores(self) -> list[float]:
         """Per seed: (learned − random) / (baseline − random) of the final true return; the
         random policy is evaluated on the same episodes as both."""
-        out = []
-        for run, base in self.paired():
-            random = run.value("random_true_return_mean")
-            gap = base.value("eval_true_return_mean") - random
-            out.append((run.value("eval_true_return_mean") - random) / gap if gap else math.nan)
-        return out
+        return [
+            normalized_score(
+                run.value("eval_true_return_mean"),
+                base.value("eval_true_return_mean"),
+                run.value("random_true_return_mean"),
+            )
+            for run, base in self.paired()
+        ]
 
     def score_of_means(self) -> float:
         """(mean learned − mean random) / (mean baseline − mean random) over the paired
@@ -69,8 +71,7 @@ class Group:
         random, _ = self.figures("random_true_return_mean")
         if not learned:
             return math.nan
-        gap = sum(base) - sum(random)
-        return (sum(learned) - sum(random)) / gap if gap else math.nan
+        return normalized_score(sum(learned), sum(base), sum(random))
 
     def score_mean(self) -> Estimate:
         return estimate(self.scores(), mean)
@@ -83,8 +84,7 @@ def collect(grid: GridDir, spec: GridSpec) -> list[CellResult]:
     failures = grid.read_failures()
     out = []
     for cell in spec.cells():
-        path = grid.run_dir(cell) / "summary.json"
-        summary = json.loads(path.read_text()) if path.exists() else None
+        summary = RunDir(grid.run_dir(cell)).read_summary()
         out.append(CellResult(cell, summary, None if summary else failures.get(cell.name)))
     return out
 

@@ -32,6 +32,13 @@ class Estimate:
         return f"{self.value:.2f} [{self.low:.2f}, {self.high:.2f}]"
 
 
+def normalized_score(learned: float, baseline: float, random: float) -> float:
+    """(learned - random) / (baseline - random): 1 matches the baseline, 0 a random
+    policy; NaN when baseline and random are equal."""
+    gap = baseline - random
+    return (learned - random) / gap if gap else math.nan
+
+
 def mean(values: np.ndarray, axis: int = -1) -> np.ndarray:
     return np.mean(values, axis=axis)
 

@@ -173,3 +173,15 @@ class RunDir:
 
     def write_summary(self, summary: dict[str, object]) -> None:
         atomic_write_text(self.summary, json.dumps(summary, indent=2) + "\n")
+
+    def read_summary(self) -> dict[str, object] | None:
+        """The finished run's summary; None while the run has none yet."""
+        if not self.summary.exists():
+            return None
+        try:
+            data = json.loads(self.summary.read_text())
+        except (OSError, ValueError) as err:
+            raise RunDirError(f"{self.summary} cannot be read ({err})") from None
+        if not isinstance(data, dict):
+            raise RunDirError(f"{self.summary} is not a backflip summary")
+        return data

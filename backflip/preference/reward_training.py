@@ -227,9 +227,8 @@ class RewardTrainer:
             if steps < cfg.min_steps or steps - checked < CHECK_EVERY and steps < cfg.max_steps:
                 continue
             checked = steps
-            with torch.no_grad():
-                parts = [self._pair_diffs(x, part, stride) for part in pairs.split(256)]
-            accuracy = _train_accuracy(torch.cat(parts, 1), labels, counts, decided)
+            _, diffs = self._all_diffs(x[:, ::stride], pairs)  # signs only: no scaling
+            accuracy = _train_accuracy(diffs, labels, counts, decided)
             if not accuracy < cfg.target_accuracy:
                 break
         ens.eval()

@@ -18,10 +18,10 @@ import tyro
 
 from backflip.errors import BackflipError
 
-FORMAT = 3
+FORMAT = 4
 """Version of the run-directory layout, saved in ``config.json``. Runs of format 1
 (before the configuration was saved whole) have no ``format`` key; format 2 had no
-``--costs`` and no observation normalization."""
+``--costs`` and no observation normalization, format 3 no reward normalization."""
 
 QueryMethod = Literal["uniform", "disagreement", "entropy"]
 Costs = Literal["hidden", "visible"]
@@ -224,6 +224,9 @@ class PPOConfig:
     """envs stepping together (one process); a rollout is ``n_envs * n_steps`` steps."""
     normalize_obs: bool = True
     """standardize the agent's observations with running statistics (SB3 VecNormalize)."""
+    normalize_reward: bool = False
+    """divide the agent's rewards by the running std of its discounted return (SB3
+    VecNormalize; the learned reward and the true reward alike)."""
     n_steps: int = 256
     """env steps per env per rollout."""
     batch_size: int = 256
@@ -267,6 +270,8 @@ class SACConfig:
     """envs stepping together (one process)."""
     normalize_obs: bool = False
     """standardize the agent's observations with running statistics (SB3 VecNormalize)."""
+    normalize_reward: bool = False
+    """divide the agent's rewards by the running std of its discounted return."""
     learning_starts: int = 1000
     """random-action steps before the first update."""
     buffer_size: int | None = None

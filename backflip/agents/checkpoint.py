@@ -11,17 +11,23 @@ from stable_baselines3 import SAC
 from stable_baselines3.common.base_class import BaseAlgorithm
 from stable_baselines3.common.off_policy_algorithm import OffPolicyAlgorithm
 
-from backflip.agents.obs_normalization import obs_stats, set_obs_stats
+from backflip.agents.normalization import (
+    obs_stats,
+    reward_stats,
+    set_obs_stats,
+    set_reward_stats,
+)
 
 _BUFFER_FIELDS = ("observations", "next_observations", "actions", "rewards", "dones", "timeouts")
 
 
 def agent_state(agent: BaseAlgorithm) -> dict[str, Any]:
-    """Networks, optimizers, observation statistics and counters of ``agent`` (for
+    """Networks, optimizers, normalization statistics and counters of ``agent`` (for
     ``torch.save``)."""
     state: dict[str, Any] = {
         "params": agent.get_parameters(),
         "obs_normalization": obs_stats(agent),
+        "reward_normalization": reward_stats(agent),
         "num_timesteps": agent.num_timesteps,
         "n_updates": int(getattr(agent, "_n_updates", 0)),
         "episode_num": int(agent._episode_num),
@@ -35,6 +41,7 @@ def set_agent_state(agent: BaseAlgorithm, state: dict[str, Any]) -> None:
     """Restores what :func:`agent_state` gave into a freshly built ``agent``."""
     agent.set_parameters(state["params"], exact_match=True, device=agent.device)
     set_obs_stats(agent, state["obs_normalization"])
+    set_reward_stats(agent, state["reward_normalization"])
     agent.num_timesteps = int(state["num_timesteps"])
     agent._episode_num = int(state["episode_num"])
     if hasattr(agent, "_n_updates"):

@@ -13,7 +13,7 @@ from stable_baselines3.common.vec_env import DummyVecEnv, VecEnv
 from backflip.agents.clip_recorder import ClipRecorder
 from backflip.agents.factory import make_agent
 from backflip.agents.learned_reward import LearnedRewardVecEnv
-from backflip.agents.obs_normalization import normalize_observations
+from backflip.agents.normalization import normalize
 from backflip.config import TrainConfig
 from backflip.envs.make import default_horizon, env_dt, make_env
 from backflip.preference.clip_pool import ClipPool
@@ -99,7 +99,7 @@ def build_run(config: TrainConfig, device: torch.device) -> Run:
         venv = LearnedRewardVecEnv(recorder, preferences.model.predict)
     agent = make_agent(
         config.algo,
-        normalize_observations(venv, settings.normalize_obs),
+        normalize(venv, settings),
         config.agent,
         config.steps,
         seeds.agent,

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from backflip.agents.obs_normalization import agent_observation
+from backflip.agents.normalization import agent_observation
 from backflip.agents.progress import recent_env_return
 from backflip.evaluation import evaluate
 from backflip.training.build import Run, evaluation_horizon

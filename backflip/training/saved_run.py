@@ -12,7 +12,7 @@ from stable_baselines3.common.base_class import BaseAlgorithm
 from stable_baselines3.common.vec_env import DummyVecEnv
 
 from backflip.agents.factory import make_agent
-from backflip.agents.obs_normalization import agent_observation, normalize_observations
+from backflip.agents.normalization import agent_observation, normalize
 from backflip.config import TrainConfig
 from backflip.envs.make import make_env
 from backflip.seeds import Seeds
@@ -39,9 +39,9 @@ class SavedRun:
         if checkpoint is None:
             raise RunDirError(f"{root} has no checkpoint yet")
         horizon = training_horizon(config)
-        venv = normalize_observations(
+        venv = normalize(
             DummyVecEnv([lambda: make_env(config.env, horizon=horizon, costs=config.costs)]),
-            config.agent.settings(config.algo).normalize_obs,
+            config.agent.settings(config.algo),
             training=False,
         )
         seed = Seeds.of(config.seed).agent

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from stable_baselines3.common.vec_env import DummyVecEnv
+from stable_baselines3.common.base_class import BaseAlgorithm
+from stable_baselines3.common.vec_env import DummyVecEnv, VecNormalize
 
 from backflip.agents.checkpoint import (
     agent_state,
@@ -14,7 +15,8 @@ from backflip.agents.checkpoint import (
     set_replay_arrays,
 )
 from backflip.agents.factory import make_agent
-from backflip.config import AgentConfig, SACConfig
+from backflip.agents.normalization import normalize
+from backflip.config import AgentConfig, PPOConfig, SACConfig
 from backflip.envs.make import make_env
 from backflip.storage.atomic import atomic_savez
 from backflip.training.checkpoints import torch_load, torch_save
@@ -54,3 +56,34 @@ def test_agent_round_trip(tmp_path, algo) -> None:
     # The file is loadable without unpickling arbitrary objects.
     torch.load(tmp_path / "agent.pt", weights_only=True)
     assert (tmp_path / "replay.npz").exists() == (algo == "sac")
+
+
+def test_normalization_statistics_round_trip(tmp_path) -> None:
+    """A resumed agent divides rewards by the same running return std, and acts on
+    observations standardized as before."""
+    cpu = torch.device("cpu")
+    config = AgentConfig(ppo=PPOConfig(n_envs=1, n_steps=128, batch_size=64, normalize_reward=True))
+
+    def build(seed: int) -> BaseAlgorithm:
+        return make_agent("ppo", normalize(venv(), config.ppo), config, 300, seed, cpu)
+
+    agent = build(0)
+    agent.learn(256)
+    torch_save(agent_state(agent), tmp_path / "agent.pt")
+    fresh = build(1)
+    before = fresh.get_env()
+    assert isinstance(before, VecNormalize) and before.ret_rms.count < 1
+    set_agent_state(fresh, torch_load(tmp_path / "agent.pt", cpu))
+    old, new = agent.get_env(), fresh.get_env()
+    assert isinstance(old, VecNormalize) and isinstance(new, VecNormalize)
+    assert new.ret_rms.count == old.ret_rms.count > 256
+    np.testing.assert_array_equal(new.ret_rms.var, old.ret_rms.var)
+    np.testing.assert_array_equal(new.returns, old.returns)
+    np.testing.assert_array_equal(new.obs_rms.mean, old.obs_rms.mean)
+    rewards = np.array([1.0, -2.0])
+    np.testing.assert_array_equal(new.normalize_reward(rewards), old.normalize_reward(rewards))
+    assert not np.allclose(old.normalize_reward(rewards), rewards)
+
+    plain = make_agent("ppo", venv(), config, 300, 1, cpu)
+    with pytest.raises(ValueError, match="normalization"):
+        set_agent_state(plain, torch_load(tmp_path / "agent.pt", cpu))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import signal
@@ -40,6 +41,8 @@ def test_resume_after_kill_9_keeps_every_label(tmp_path) -> None:
     proc.wait()
     before = answered(run_dir)
     assert 0 < len(before) < 40
+    with (run_dir / "metrics.csv").open() as f:
+        fit_s_before = float(list(csv.DictReader(f))[-1]["reward_fit_s"])
     assert not (run_dir / "summary.json").exists()
 
     done = subprocess.run(
@@ -51,7 +54,8 @@ def test_resume_after_kill_9_keeps_every_label(tmp_path) -> None:
     assert len(after) == 40  # the budget, not more: nothing asked twice
     pairs = [frozenset(row[1:3]) for row in after]
     assert len(set(pairs)) == len(pairs)
-    assert (run_dir / "summary.json").exists()
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert summary["reward_fit_s"] >= fit_s_before > 0  # the fits before the crash count
 
     # `backflip eval` reads the finished run and prints one JSON line.
     evaluated = subprocess.run(

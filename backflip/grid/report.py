@@ -16,6 +16,8 @@ from backflip.grid.results import CellResult, Group, collect, groups
 from backflip.grid.spec import GridDir, GridSpec
 from backflip.grid.stats import RESAMPLES, estimate, mean
 
+NO_LEARNED_RUNS = "No learned runs: the grid ran without `--labels`, baselines alone."
+
 
 def write_report(grid: GridDir, spec: GridSpec, made: dict[str, str]) -> Path:
     """Writes the report of whatever has finished, saying which ``command`` and git
@@ -81,7 +83,7 @@ bootstrap intervals ({RESAMPLES:,} resamples, `scipy.stats.bootstrap`). The scor
 means is (mean learned − mean random) / (mean baseline − mean random): a seed whose
 baseline failed inflates its own score, and with it the mean, but not this.
 
-{score_table(by)}
+{score_table(by) if by else NO_LEARNED_RUNS}
 
 ![score against labels](score_vs_labels.png)
 
@@ -109,8 +111,9 @@ end of each learned run, mean over seeds (per run in `results.csv`).
 
 ## Wall time
 
-Training wall time (`wall_s`, without the final evaluation) and agent steps per second,
-mean over seeds; the ratio is learned / true-reward wall time per seed, then averaged.
+Training wall time (`wall_s`, without the final evaluation), the part of it spent fitting
+the reward model (`reward_fit_s`) and agent steps per second, mean over seeds; the ratio
+is learned / true-reward wall time per seed, then averaged.
 
 {_time_table(by)}
 {_problems(failed, missing)}"""
@@ -130,16 +133,17 @@ def _time_table(by: list[Group]) -> str:
     rows: list[tuple[object, ...]] = []
     for g in by:
         wall, base = g.figures("wall_s")
+        fit, _ = g.figures("reward_fit_s")
         steps, base_steps = g.figures("steps")
         ratio = estimate([w / b for w, b in zip(wall, base, strict=True)], mean)
         speed = [n / w for n, w in zip(steps, wall, strict=True)]
         base_speed = [n / w for n, w in zip(base_steps, base, strict=True)]
         rows.append(
-            (g.env, g.algo, g.labels, _mean(wall, 0), _mean(base, 0), ratio)
+            (g.env, g.algo, g.labels, _mean(wall, 0), _mean(fit, 0), _mean(base, 0), ratio)
             + (_mean(speed, 0), _mean(base_speed, 0))
         )
-    header = ("env", "algo", "labels", "learned wall s", "baseline wall s", "learned / true")
-    return _table(header + ("learned steps/s", "baseline steps/s"), rows)
+    header = ("env", "algo", "labels", "learned wall s", "of which reward fits", "baseline wall s")
+    return _table(header + ("learned / true", "learned steps/s", "baseline steps/s"), rows)
 
 
 def _problems(failed: list[CellResult], missing: list[CellResult]) -> str:

@@ -55,6 +55,8 @@ class Preferences:
     last_fit: FitStats | None = None
     fitted_on: int = 0
     """answers the reward model was last fit on (in this process)."""
+    fit_s: float = 0.0
+    """wall seconds spent fitting the reward model so far (a resumed run's included)."""
 
 
 @dataclasses.dataclass

@@ -70,6 +70,7 @@ def save_checkpoint(run: Run, step: int, wall_s: float) -> None:
         "wall_s": wall_s,
         "episodes": run.recorder.episodes_done,
         "heldout_seen": prefs.pool.heldout_seen if prefs is not None else 0,
+        "fit_s": prefs.fit_s if prefs is not None else 0.0,
     }
     atomic_write_text(checkpoint.counters, json.dumps(counters))
     run.run_dir.commit_checkpoint(checkpoint)
@@ -92,6 +93,7 @@ def restore_checkpoint(run: Run, checkpoint: Checkpoint) -> None:
         counters = json.loads(checkpoint.counters.read_text())
         step, wall_s = int(counters["step"]), float(counters["wall_s"])
         episodes, heldout_seen = int(counters["episodes"]), int(counters["heldout_seen"])
+        fit_s = float(counters["fit_s"])
     except UNREADABLE as err:
         raise RunDirError(f"checkpoint {checkpoint.folder} cannot be loaded ({err})") from None
     set_agent_state(run.agent, agent)
@@ -100,6 +102,7 @@ def restore_checkpoint(run: Run, checkpoint: Checkpoint) -> None:
     if prefs is not None and model is not None and heldout is not None:
         prefs.model.load_state_dict(model)
         prefs.pool.restore(heldout, heldout_seen)
+        prefs.fit_s = fit_s
     run.wall_offset, run.last_round_step = wall_s, step
     run.recorder.episodes_done = episodes
 

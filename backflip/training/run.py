@@ -129,7 +129,9 @@ def fit(prefs: Preferences) -> bool:
     comparisons, clips = prefs.desk.answered()
     if not comparisons or len(comparisons) == prefs.fitted_on:
         return False
+    started = time.perf_counter()
     prefs.last_fit = prefs.model.fit(comparisons, clips)
+    prefs.fit_s += time.perf_counter() - started
     prefs.fitted_on = len(comparisons)
     return True
 

@@ -52,5 +52,18 @@ def test_ppo_rounds_come_between_rollouts(two_runs, tmp_path_factory) -> None:
 
 
 def test_the_same_config_gives_the_same_run_on_cpu(two_runs) -> None:
-    first, second = ({k: v for k, v in s.items() if k != "wall_s"} for s in two_runs)
+    timings = ("wall_s", "reward_fit_s")
+    first, second = ({k: v for k, v in s.items() if k not in timings} for s in two_runs)
     assert first == second
+
+
+def test_the_time_spent_fitting_the_reward_is_accounted(two_runs, tmp_path_factory) -> None:
+    """``reward_fit_s`` adds up the fits: it grows over the rounds, within the wall time."""
+    run_dir = RunDir(tmp_path_factory.getbasetemp() / "runs0" / "a")
+    with run_dir.metrics.open() as f:
+        rows = list(csv.DictReader(f))
+    fits = [float(row["reward_fit_s"]) for row in rows]
+    assert 0 < fits[0] <= fits[-1] < float(rows[-1]["wall_s"])
+    assert fits == sorted(fits)
+    summary = two_runs[0]
+    assert 0 < float(summary["reward_fit_s"]) < float(summary["wall_s"])

@@ -9,7 +9,7 @@ from collections.abc import Callable
 import numpy as np
 
 from backflip.config import TrainConfig
-from backflip.envs.flips import flip_counter
+from backflip.envs.flip_trace import flip_counter
 from backflip.envs.make import make_env
 from backflip.seeds import Seeds
 
@@ -25,11 +25,15 @@ class Returns:
             ``--reward true`` trains on.
         env: the env's registered reward (with its control costs), as published figures.
         flips: complete backflips per episode, on envs that count them (else ``None``).
+        clean_flips: clean backflips per episode (``backflip/envs/clean_flips.py``).
+        late_clean_flips: clean backflips per episode in its last quarter.
     """
 
     task: np.ndarray
     env: np.ndarray
     flips: np.ndarray | None = None
+    clean_flips: np.ndarray | None = None
+    late_clean_flips: np.ndarray | None = None
 
 
 def episode_seed(config: TrainConfig, episode: int) -> int:
@@ -46,7 +50,8 @@ def episode_returns(
     env = make_env(config.env, horizon=horizon, costs=config.costs)
     env.action_space.seed(seed)
     count_flips = flip_counter(config.env)
-    task, env_return, flips = np.zeros(episodes), np.zeros(episodes), np.zeros(episodes)
+    task, env_return = np.zeros(episodes), np.zeros(episodes)
+    flips, clean, late = np.zeros(episodes), np.zeros(episodes), np.zeros(episodes)
     for ep in range(episodes):
         obs, info = env.reset(seed=seed + ep)
         states = [info["physics_state"]]
@@ -60,9 +65,13 @@ def episode_returns(
                 states.append(info["physics_state"])
             done = terminated or truncated
         if count_flips is not None:
-            flips[ep] = count_flips(np.stack(states))
+            trace = count_flips(np.stack(states))
+            flips[ep], clean[ep] = trace.all[-1], trace.clean[-1]
+            late[ep] = trace.clean_in_last_quarter()
     env.close()
-    return Returns(task, env_return, flips if count_flips is not None else None)
+    if count_flips is None:
+        return Returns(task, env_return)
+    return Returns(task, env_return, flips, clean, late)
 
 
 def evaluate(config: TrainConfig, horizon: int, policy: Policy, episodes: int) -> dict[str, float]:
@@ -72,10 +81,15 @@ def evaluate(config: TrainConfig, horizon: int, policy: Policy, episodes: int) -
     final = episode_returns(config, horizon, policy, episodes, seed)
     random = episode_returns(config, horizon, None, episodes, seed)
     flips = {}
-    if final.flips is not None and random.flips is not None:
+    if final.flips is not None and final.clean_flips is not None:
+        assert random.flips is not None and random.clean_flips is not None
+        assert final.late_clean_flips is not None
         flips = {
             "flips_per_episode": float(final.flips.mean()),
             "random_flips_per_episode": float(random.flips.mean()),
+            "clean_flips_per_episode": float(final.clean_flips.mean()),
+            "random_clean_flips_per_episode": float(random.clean_flips.mean()),
+            "late_clean_flips_per_episode": float(final.late_clean_flips.mean()),
         }
     return {
         "eval_true_return_mean": float(final.task.mean()),

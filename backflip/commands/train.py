@@ -43,8 +43,11 @@ def run_train(config: TrainConfig) -> int:
     )
     if "flips_per_episode" in summary:
         print(
-            f"backflips per episode {summary['flips_per_episode']:.2f}  |  "
-            f"random policy {summary['random_flips_per_episode']:.2f}"
+            f"backflips per episode {summary['flips_per_episode']:.2f}, clean "
+            f"{summary['clean_flips_per_episode']:.2f} (last quarter "
+            f"{summary['late_clean_flips_per_episode']:.2f})  |  random policy "
+            f"{summary['random_flips_per_episode']:.2f}, clean "
+            f"{summary['random_clean_flips_per_episode']:.2f}"
         )
     return 0
 

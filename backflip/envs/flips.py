@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Callable
 
 import numpy as np
 
 from backflip.envs.hopper_backflip import (
+    AIR,
     BODIES,
-    ENV_ID,
     PITCH,
     HopperBackflipEnv,
     body_pitch,
@@ -49,18 +48,31 @@ def _contact_env() -> HopperBackflipEnv:
     return HopperBackflipEnv()
 
 
-def off_floor_in_states(states: np.ndarray) -> np.ndarray:
-    """``(T,)`` bool: no part of the body touches the floor, in each of the
-    ``(T, 1 + nq + nv)`` physics states."""
+def floor_contacts_in_states(states: np.ndarray) -> np.ndarray:
+    """``(T,)`` int8: what touches the floor (``AIR``, ``FOOT`` or ``OTHER`` of
+    ``backflip/envs/hopper_backflip.py``) in each of the ``(T, 1 + nq + nv)`` physics
+    states."""
     env = _contact_env()
-    off = np.empty(len(states), dtype=bool)
+    contacts = np.empty(len(states), dtype=np.int8)
     for i, state in enumerate(states):
         set_physics_state(env, state)  # runs mj_forward, which finds the contacts
-        off[i] = env.off_floor()
-    return off
+        contacts[i] = env.floor_contact()
+    return contacts
 
 
-def flips_in_states(states: np.ndarray) -> np.ndarray:
+def off_floor_in_states(states: np.ndarray) -> np.ndarray:
+    """``(T,)`` bool: no part of the body touches the floor, in each physics state."""
+    return floor_contacts_in_states(states) == AIR
+
+
+def chain_pitches(states: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Unwrapped pitch (rad) of torso, thigh, leg and foot ``(T, 4)`` and of the whole
+    body ``(T,)`` (see ``body_pitch``) in ``(T, 1 + nq + nv)`` physics states."""
+    chain = np.unwrap(np.asarray(states)[:, 1 + PITCH : 1 + PITCH + len(BODIES)], axis=0)
+    return part_pitches(chain), body_pitch(chain, _contact_env().masses)
+
+
+def flips_in_states(states: np.ndarray, contacts: np.ndarray | None = None) -> np.ndarray:
     """``(T,)`` complete backflips up to each of the ``(T, 1 + nq + nv)`` states of one
     episode.
 
@@ -68,14 +80,12 @@ def flips_in_states(states: np.ndarray) -> np.ndarray:
     the thigh, leg and foot make too, of which the whole body turned at least
     :data:`AIR_TURN` with no part touching the floor. Folding hip, knee and ankle turns
     the torso up to 345 degrees against the foot, so a torso alone can seem to turn
-    over; and a roll over the back on the floor is no flip.
+    over; and a roll over the back on the floor is no flip. ``contacts``: the states'
+    :func:`floor_contacts_in_states`, if already known.
     """
-    states = np.asarray(states)
-    qpos_chain = np.unwrap(states[:, 1 + PITCH : 1 + PITCH + len(BODIES)], axis=0)
-    pitches = part_pitches(qpos_chain)  # (T, 4)
+    pitches, body = chain_pitches(states)
     turns = np.min([flips_so_far(pitches[:, i]) for i in range(pitches.shape[1])], axis=0)
-    body = body_pitch(qpos_chain, _contact_env().masses)  # (T,)
-    off = off_floor_in_states(states)
+    off = (floor_contacts_in_states(states) if contacts is None else contacts) == AIR
     turned_in_air = np.maximum(body[:-1] - body[1:], 0.0) * (off[:-1] & off[1:])
     air_so_far = np.concatenate(([0.0], np.cumsum(turned_in_air)))  # (T,) rad
     flips = np.zeros(len(states), dtype=np.int64)
@@ -92,8 +102,3 @@ def count_flips_in_states(states: np.ndarray) -> int:
     """Complete backflips in the ``(T, 1 + nq + nv)`` states of one episode."""
     so_far = flips_in_states(states)
     return int(so_far[-1]) if so_far.size else 0
-
-
-def flip_counter(env_id: str) -> Callable[[np.ndarray], int] | None:
-    """:func:`count_flips_in_states` for the backflip env; ``None`` for other envs."""
-    return count_flips_in_states if env_id == ENV_ID else None

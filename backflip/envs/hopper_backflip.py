@@ -27,6 +27,9 @@ STAND_HEIGHT = 1.25  # m, torso centre of the standing Hopper
 VELOCITY_CLIP = 20.0  # observed velocities are clipped to +-this (m/s, rad/s)
 PITCH = 2  # index of rooty in qpos
 BODIES = ("torso", "thigh", "leg", "foot")
+AIR, FOOT, OTHER = 0, 1, 2
+"""What touches the floor (see :meth:`HopperBackflipEnv.floor_contact`): nothing, the foot
+alone, or any other part (with or without the foot)."""
 # Gymnasium's Hopper camera, further back so that a whole flip stays in the frame.
 CAMERA: dict[str, Any] = {
     "trackbodyid": 2,
@@ -161,6 +164,14 @@ class HopperBackflipEnv(MujocoEnv, utils.EzPickle):
     def off_floor(self) -> bool:
         """Whether no part of the body touches the floor in the current contacts."""
         return not bool(np.any(self.data.contact.geom[: self.data.ncon] == self._floor))
+
+    def floor_contact(self) -> int:
+        """:data:`AIR`, :data:`FOOT` or :data:`OTHER`: what touches the floor now."""
+        pairs = self.data.contact.geom[: self.data.ncon]
+        touching = np.sort(pairs[np.any(pairs == self._floor, axis=1)], axis=1)
+        if len(touching) == 0:
+            return AIR
+        return FOOT if np.all(touching == self._foot_on_floor_pair) else OTHER
 
     def step(
         self, action: NDArray[np.float32]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from backflip.envs.flips import flip_counter, flips_in_states
+from backflip.envs.flip_trace import flip_counter
 from backflip.envs.render import ClipRenderer
 from backflip.evaluation import episode_seed, episode_states
 from backflip.training.checkpoints import load_policy
@@ -33,9 +33,13 @@ def _episode_frames(
     shown = np.arange(0, min(len(states), steps), stride)
     so_far = np.concatenate([[0.0], np.cumsum(rewards)])
     lines = [[title, f"t={t}  true return {so_far[t]:.1f}"] for t in shown]
-    if flip_counter(run.config.env) is not None:
-        flips = flips_in_states(states)
-        lines = [[*line, f"backflips: {flips[t]}"] for line, t in zip(lines, shown, strict=True)]
+    count_flips = flip_counter(run.config.env)
+    if count_flips is not None:
+        trace = count_flips(states)
+        lines = [
+            [*line, f"backflips: {trace.all[t]}  clean: {trace.clean[t]}"]
+            for line, t in zip(lines, shown, strict=True)
+        ]
     return caption(renderer.render(states[shown]), lines)
 
 

@@ -13,10 +13,10 @@ import pytest
 from gymnasium.utils.env_checker import check_env
 
 from backflip.config import TrainConfig
+from backflip.envs.flip_trace import flip_counter, flip_trace
 from backflip.envs.flips import (
     count_flips,
     count_flips_in_states,
-    flip_counter,
     flips_in_states,
     off_floor_in_states,
 )
@@ -224,10 +224,11 @@ def test_flip_counter_unwraps_angles_given_in_minus_pi_to_pi() -> None:
 
 
 def test_evaluation_counts_flips_on_the_backflip_env_only() -> None:
-    assert flip_counter(ENV_ID) is count_flips_in_states
+    assert flip_counter(ENV_ID) is flip_trace
     assert flip_counter("Hopper-v5") is None
     returns = episode_returns(TrainConfig(env=ENV_ID), 100, None, episodes=2, seed=0)
     assert returns.flips is not None and returns.flips.shape == (2,)
+    assert returns.clean_flips is not None and returns.clean_flips.shape == (2,)
     hopper = TrainConfig(env="Hopper-v5")
     assert episode_returns(hopper, 100, None, episodes=1, seed=0).flips is None
 

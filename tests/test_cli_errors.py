@@ -74,6 +74,23 @@ def _junk_config(data: bytes) -> Callable[[Path], list[str]]:
     return setup
 
 
+def _label_run(oracle: str, finished: bool = False) -> Callable[[Path], list[str]]:
+    """``backflip label`` on a learned run with a label store (and no query pending)."""
+
+    def setup(root: Path) -> list[str]:
+        run = root / "run"
+        _save(run, env="Hopper-v5", oracle=oracle)
+        RunDir(run).label_store().close()
+        if finished:
+            (run / "summary.json").write_text("{}\n")
+        return ["label", str(run)]
+
+    return setup
+
+
+NO_DISPLAY = (("DISPLAY", None), ("WAYLAND_DISPLAY", None), ("SDL_VIDEODRIVER", None))
+
+
 def _mismatched_config(root: Path) -> list[str]:
     run = root / "run"
     _save(run, env="HalfCheetah-v5")
@@ -148,6 +165,8 @@ class Case:
     setup: Callable[[Path], list[str]]
     phrases: tuple[str, ...]
     absent: tuple[str, ...] = ()
+    environment: tuple[tuple[str, str | None], ...] = ()
+    """variables set (or, with None, unset) for the command."""
 
 
 CASES: dict[str, Case] = {
@@ -209,6 +228,13 @@ CASES: dict[str, Case] = {
     "nested-flag-bad": Case(
         _new_run("--reward-training.target-accuracy", "1.5"), ("target-accuracy must be in (0, 1]",)
     ),
+    "label-synthetic": Case(
+        _label_run("synthetic"), ("answered by the synthetic teacher", "--oracle human")
+    ),
+    "label-finished": Case(_label_run("human", finished=True), ("nothing is left to label",)),
+    "label-no-display": Case(
+        _label_run("human"), ("no display", "xvfb-run"), environment=NO_DISPLAY
+    ),
     # With CUDA, --device cuda is valid and would start a run: skipped there.
     "device-cuda": Case(_new_run("--device", "cuda"), ("--device cuda", "CUDA is not available")),
 }
@@ -238,8 +264,15 @@ def _snapshot(root: Path) -> dict[str, object]:
     return out
 
 
-def _backflip(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+def _backflip(
+    args: list[str], cwd: Path, environment: tuple[tuple[str, str | None], ...] = ()
+) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "MUJOCO_GL": "egl"}
+    for name, value in environment:
+        if value is None:
+            env.pop(name, None)
+        else:
+            env[name] = value
     return subprocess.run(
         [sys.executable, "-m", "backflip.cli", *args],
         cwd=cwd,
@@ -262,7 +295,8 @@ def outcomes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Outcome]:
         jobs[name] = (root, args, _snapshot(root))
     with ThreadPoolExecutor(max_workers=4) as pool:
         futures = {
-            name: pool.submit(_backflip, args, root) for name, (root, args, _) in jobs.items()
+            name: pool.submit(_backflip, args, root, CASES[name].environment)
+            for name, (root, args, _) in jobs.items()
         }
         return {
             name: Outcome(futures[name].result(), before, _snapshot(root))

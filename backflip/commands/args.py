@@ -72,6 +72,9 @@ class LabelArgs:
     """save a PNG of the window once the first pair shows."""
     wait_s: float = 0.0
     """seconds to wait for a trainer that is just starting to create the run."""
+    question: str | None = None
+    """the question shown above the clips; default: the env's (the backflip env: "Which
+    clip is the better backflip?"), else "Which clip does the task better?"."""
 
 
 @dataclasses.dataclass(frozen=True)

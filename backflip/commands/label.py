@@ -5,8 +5,9 @@ from __future__ import annotations
 import time
 
 from backflip.commands.args import LabelArgs
+from backflip.envs.registration import QUESTION, QUESTIONS
 from backflip.errors import UsageError
-from backflip.labelling.window import LabelWindow, default_labeller
+from backflip.labelling.window import LabelWindow, check_display, default_labeller
 from backflip.preference.oracle import SyntheticOracle
 from backflip.seeds import Seeds
 from backflip.storage.run_dir import RunDir
@@ -22,6 +23,14 @@ def run_label(args: LabelArgs) -> int:
     config = run_dir.read_config()
     if config.reward != "learned" or not run_dir.labels.exists():
         raise UsageError(f"{args.run_dir} has no labels to give: start it with --oracle human")
+    if config.oracle != "human":
+        raise UsageError(
+            f"{args.run_dir} is answered by the synthetic teacher and never asks a person: "
+            "start a run with --oracle human to label it"
+        )
+    if run_dir.summary.exists() and _nothing_pending(run_dir):
+        raise UsageError(f"{args.run_dir} has finished training: nothing is left to label")
+    check_display()
     teacher = None
     if args.synthetic_human:
         teacher = SyntheticOracle(config.teacher, Seeds.of(config.seed).teacher)
@@ -34,6 +43,15 @@ def run_label(args: LabelArgs) -> int:
         synthetic_human=teacher,
         max_labels=args.max_labels,
         screenshot=args.screenshot,
+        question=args.question or QUESTIONS.get(config.env, QUESTION),
     )
     print(f"labels given: {window.run()}")
     return 0
+
+
+def _nothing_pending(run_dir: RunDir) -> bool:
+    store = run_dir.label_store()
+    try:
+        return store.pending_count() == 0
+    finally:
+        store.close()

@@ -22,6 +22,7 @@ COST_TERMS: dict[str, tuple[str, ...]] = {
     "Swimmer-v5": ("reward_ctrl",),
     "Walker2d-v5": ("reward_ctrl",),
     "backflip/HopperBackflip-v0": (),
+    "backflip/HopperBackflipHandwritten-v0": (),
 }
 """``info`` keys of each env's cost terms (each a reward term <= 0), by gymnasium id."""
 

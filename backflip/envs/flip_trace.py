@@ -9,7 +9,7 @@ import numpy as np
 
 from backflip.envs.clean_flips import clean_flips_in_states
 from backflip.envs.flips import flips_in_states, floor_contacts_in_states
-from backflip.envs.hopper_backflip import ENV_ID
+from backflip.envs.registration import BACKFLIP_ENVS
 
 
 @dataclasses.dataclass(frozen=True)
@@ -34,5 +34,5 @@ def flip_trace(states: np.ndarray) -> FlipTrace:
 
 
 def flip_counter(env_id: str) -> Callable[[np.ndarray], FlipTrace] | None:
-    """:func:`flip_trace` for the backflip env; ``None`` for envs without flips."""
-    return flip_trace if env_id == ENV_ID else None
+    """:func:`flip_trace` for the backflip envs; ``None`` for envs without flips."""
+    return flip_trace if env_id in BACKFLIP_ENVS else None

@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import gymnasium as gym
 import numpy as np
@@ -104,6 +104,22 @@ def reward_terms(
     }
 
 
+HANDWRITTEN_VELOCITY_CLIP = 10.0
+"""gym's Hopper of 2017 clipped observed velocities to +-10: the hand-written reward read
+them so."""
+
+
+def handwritten_reward(qpos: np.ndarray, qvel: np.ndarray, action: np.ndarray) -> float:
+    """The backflip reward OpenAI wrote by hand in two hours (blog post "Learning from
+    human preferences", 2017), in gym's Hopper observation: the backward roll rate (minus
+    the torso's pitch rate) times (1 + 0.3 x torso height + 0.1 x actions . joint
+    velocities + 0.05 x backward slide, minus the forward velocity)."""
+    vel = np.clip(qvel, -HANDWRITTEN_VELOCITY_CLIP, HANDWRITTEN_VELOCITY_CLIP)
+    backroll, height, backslide = -vel[PITCH], float(qpos[1]), -vel[0]
+    vel_act = float(np.dot(action, vel[PITCH + 1 : PITCH + 4]))
+    return float(backroll * (1.0 + 0.3 * height + 0.1 * vel_act + 0.05 * backslide))
+
+
 class HopperBackflipEnv(MujocoEnv, utils.EzPickle):
     """Hopper without early termination, rewarded for backflips.
 
@@ -112,9 +128,10 @@ class HopperBackflipEnv(MujocoEnv, utils.EzPickle):
     in rad/s), clipped to +-20. The pitch enters as cos and sin so that the observation
     looks the same after each full turn.
 
-    Reward: the sum of ``info["reward_rotation"]``, ``info["reward_height"]`` and
-    ``info["reward_upright"]`` (see :class:`BackflipWeights`); no hidden control cost, so a
-    person watching judges by the same reward.
+    Reward (``reward="judge"``): the sum of ``info["reward_rotation"]``,
+    ``info["reward_height"]`` and ``info["reward_upright"]`` (see :class:`BackflipWeights`);
+    no hidden control cost, so a person watching judges by the same reward.
+    ``reward="handwritten"``: :func:`handwritten_reward`, as ``info["reward_handwritten"]``.
     """
 
     metadata = {"render_modes": ["human", "rgb_array", "depth_array"], "render_fps": 125}
@@ -125,11 +142,21 @@ class HopperBackflipEnv(MujocoEnv, utils.EzPickle):
         height_weight: float = BackflipWeights.height,
         upright_weight: float = BackflipWeights.upright,
         reset_noise_scale: float = 5e-3,
+        reward: Literal["judge", "handwritten"] = "judge",
         **kwargs: Any,
     ) -> None:
         utils.EzPickle.__init__(
-            self, rotation_weight, height_weight, upright_weight, reset_noise_scale, **kwargs
+            self,
+            rotation_weight,
+            height_weight,
+            upright_weight,
+            reset_noise_scale,
+            reward,
+            **kwargs,
         )
+        if reward not in ("judge", "handwritten"):
+            raise ValueError(f"reward must be judge or handwritten, got {reward!r}")
+        self.reward = reward
         self.weights = BackflipWeights(rotation_weight, height_weight, upright_weight)
         self._reset_noise_scale = reset_noise_scale
         observation_space = gym.spaces.Box(-np.inf, np.inf, shape=(12,), dtype=np.float64)
@@ -177,14 +204,18 @@ class HopperBackflipEnv(MujocoEnv, utils.EzPickle):
         self, action: NDArray[np.float32]
     ) -> tuple[NDArray[np.float64], np.float64, bool, bool, dict[str, np.float64]]:
         self.do_simulation(action, self.frame_skip)
-        terms = reward_terms(
-            self.data.qpos,
-            self.data.qvel,
-            self.foot_on_floor(),
-            self.off_floor(),
-            self.masses,
-            self.weights,
-        )
+        if self.reward == "handwritten":
+            value = handwritten_reward(self.data.qpos, self.data.qvel, np.asarray(action))
+            terms = {"reward_handwritten": value}
+        else:
+            terms = reward_terms(
+                self.data.qpos,
+                self.data.qvel,
+                self.foot_on_floor(),
+                self.off_floor(),
+                self.masses,
+                self.weights,
+            )
         info = {name: np.float64(value) for name, value in terms.items()}
         if self.render_mode == "human":
             self.render()

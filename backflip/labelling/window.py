@@ -1,15 +1,17 @@
 """The pygame window in which a person compares clips while the agent trains.
 
-Two clips loop side by side, in sync. Left/Right arrow (or a click on a clip): that clip
-is better; Up: about equal; Down: can't tell (skipped, never trained on); u: undo the
-last answer; space: pause; -/=: slower/faster; q, Esc or closing the window: quit.
-Every answer is committed to the run's label store the moment it is given.
+Two clips loop side by side, in sync, under the question being asked. Left/Right arrow
+(or a click on a clip): that clip is better; Up: about equal; Down: can't tell (skipped,
+never trained on); u: undo the last answer; space: pause; -/=: slower/faster; q, Esc or
+closing the window: quit. The window can be resized or maximised: the clips scale with
+it. Every answer is committed to the run's label store the moment it is given.
 """
 
 from __future__ import annotations
 
 import getpass
 import os
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -19,6 +21,7 @@ os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 import numpy as np  # noqa: E402
 import pygame  # noqa: E402
 
+from backflip.errors import UsageError  # noqa: E402
 from backflip.labelling.pair_source import PairSource, ReadyPair  # noqa: E402
 from backflip.preference.oracle import Oracle  # noqa: E402
 from backflip.records import Comparison  # noqa: E402
@@ -31,8 +34,22 @@ HELP = (
     "<- left better   -> right better   ^ equal   v can't tell   "
     "u undo   space pause   -/= speed   q quit"
 )
-PAD, HEADER, FOOTER = 8, 28, 44
+PAD, HEADER, FOOTER = 8, 52, 44
 SPEEDS = (0.125, 0.25, 0.5, 1.0, 2.0)
+MIN_SIZE = (160, 120)
+"""the smallest window (pixels) a resize leaves."""
+
+
+def check_display() -> None:
+    """Raises :class:`UsageError` where no window can open: on Linux without an X or
+    Wayland display, unless SDL is told which video driver to use (``SDL_VIDEODRIVER``)."""
+    if os.environ.get("SDL_VIDEODRIVER") or not sys.platform.startswith("linux"):
+        return
+    if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        raise UsageError(
+            "no display to open the labelling window on (DISPLAY and WAYLAND_DISPLAY are "
+            "not set): run it on a desktop, over ssh -X, or under xvfb-run"
+        )
 
 
 def default_labeller() -> str:
@@ -49,13 +66,15 @@ class LabelWindow:
         run_dir: the trainer's run directory (label store and clips).
         env_id: the env the clips come from (for rendering).
         labeller: name stored with each answer.
-        width, height: size of each clip panel in pixels.
+        width, height: size in pixels at which clips are rendered, and of each clip panel
+            until the window is resized.
         synthetic_human: if given, answers by posting the key this oracle would press,
             ``think_s`` after a pair appears (tests and demos drive the real window).
         max_labels: stop after this many answers (None: until quit).
         screenshot: save the window to this PNG once the first pair is on screen.
         on_frame: called before each frame with the window and the pair on screen
             (tests post their events from it).
+        question: shown above the clips.
     """
 
     def __init__(
@@ -70,9 +89,12 @@ class LabelWindow:
         max_labels: int | None = None,
         screenshot: Path | None = None,
         on_frame: Callable[[LabelWindow, ReadyPair | None], None] | None = None,
+        question: str = "Which clip is better?",
     ) -> None:
         self.run_dir, self.env_id, self.labeller = run_dir, env_id, labeller
         self.width, self.height = width, height
+        self.question = question
+        self.window_size = (2 * width + 3 * PAD, HEADER + height + FOOTER)
         self.synthetic_human, self.think_s = synthetic_human, think_s
         self.max_labels, self.screenshot = max_labels, screenshot
         self.on_frame = on_frame
@@ -81,20 +103,33 @@ class LabelWindow:
         self.message = ""
 
     # -- geometry -------------------------------------------------------------------------
+    def panel_size(self) -> tuple[int, int]:
+        """``(w, h)`` of each clip panel: the clips' aspect, as large as the window allows."""
+        room_w = (self.window_size[0] - 3 * PAD) / 2
+        room_h = self.window_size[1] - HEADER - FOOTER
+        scale = max(min(room_w / self.width, room_h / self.height), 1e-3)
+        return max(1, int(self.width * scale)), max(1, int(self.height * scale))
+
     def panel(self, side: int) -> tuple[int, int, int, int]:
         """``(x, y, w, h)`` of the left (0) or right (1) clip panel."""
-        return (PAD + side * (self.width + PAD), HEADER, self.width, self.height)
+        w, h = self.panel_size()
+        return (PAD + side * (w + PAD), HEADER, w, h)
 
-    def size(self) -> tuple[int, int]:
-        return (2 * self.width + 3 * PAD, HEADER + self.height + FOOTER)
+    def resize(self, size: tuple[int, int]) -> pygame.Surface:
+        """The window at ``size`` (pixels, at least :data:`MIN_SIZE`)."""
+        self.window_size = (max(size[0], MIN_SIZE[0]), max(size[1], MIN_SIZE[1]))
+        try:
+            return pygame.display.set_mode(self.window_size, pygame.RESIZABLE)
+        except pygame.error as err:
+            raise UsageError(f"cannot open the labelling window ({err})") from None
 
     # -- the loop -------------------------------------------------------------------------
     def run(self) -> int:
         pygame.display.init()  # no audio: pygame.init() would open the sound card
         pygame.font.init()
-        screen = pygame.display.set_mode(self.size())
+        screen = self.resize(self.window_size)
         pygame.display.set_caption(f"backflip label - {self.run_dir.root}")
-        font = pygame.font.Font(None, 20)
+        font, big = pygame.font.Font(None, 20), pygame.font.Font(None, 28)
         clock = pygame.time.Clock()
         store = self.run_dir.label_store()
         source = PairSource(self.run_dir, self.labeller, self.env_id, self.width, self.height)
@@ -117,6 +152,8 @@ class LabelWindow:
                 if now - status_at > 0.5:
                     status, status_at = self._status(store), now
                 for event in pygame.event.get():
+                    if event.type == pygame.VIDEORESIZE:
+                        screen = self.resize((event.w, event.h))
                     choice = self._choice(event)
                     if choice == "quit":
                         running = False
@@ -139,7 +176,8 @@ class LabelWindow:
                     elif now - shown_at >= self.think_s and pressed_for != current.query_id:
                         self._press_for(current)
                         pressed_for = current.query_id
-                self._draw(screen, font, current, int(frame), status, SPEEDS[speed_index])
+                fonts = (font, big)
+                self._draw(screen, fonts, current, int(frame), status, SPEEDS[speed_index])
                 pygame.display.flip()
                 if current is not None and not saved_screenshot and self.screenshot:
                     pygame.image.save(screen, str(self.screenshot))
@@ -230,26 +268,32 @@ class LabelWindow:
     def _draw(
         self,
         screen: pygame.Surface,
-        font: pygame.font.Font,
+        fonts: tuple[pygame.font.Font, pygame.font.Font],
         pair: ReadyPair | None,
         frame: int,
         status: str,
         speed: float,
     ) -> None:
+        font, big = fonts
         screen.fill((30, 30, 30))
         white, grey = (235, 235, 235), (150, 150, 150)
-        screen.blit(font.render(HELP, True, grey), (PAD, 8))
+        screen.blit(big.render(self.question, True, white), (PAD, 6))
+        screen.blit(font.render(HELP, True, grey), (PAD, 32))
+        _, panel_h = self.panel_size()
         if pair is None:
             text = "no query waiting - the trainer will post more; polling..."
             if "finished" in status:
                 text = "the trainer has finished: nothing more to label (q to quit)"
-            screen.blit(font.render(text, True, white), (PAD, HEADER + self.height // 2))
+            screen.blit(font.render(text, True, white), (PAD, HEADER + panel_h // 2))
         else:
             for side, frames in enumerate((pair.left_frames, pair.right_frames)):
                 image = np.ascontiguousarray(frames[frame % len(frames)].swapaxes(0, 1))
-                x, y, _, _ = self.panel(side)
-                screen.blit(pygame.surfarray.make_surface(image), (x, y))
-        footer_y = HEADER + self.height + 6
+                x, y, w, h = self.panel(side)
+                surface = pygame.surfarray.make_surface(image)
+                if surface.get_size() != (w, h):
+                    surface = pygame.transform.smoothscale(surface, (w, h))
+                screen.blit(surface, (x, y))
+        footer_y = HEADER + panel_h + 6
         screen.blit(font.render(status, True, white), (PAD, footer_y))
         extra = f"speed x{speed:g}" + (f"   {self.message}" if self.message else "")
         screen.blit(font.render(extra, True, grey), (PAD, footer_y + 18))

@@ -26,10 +26,12 @@ from backflip.envs.hopper_backflip import (
     STAND_HEIGHT,
     BackflipWeights,
     HopperBackflipEnv,
+    handwritten_reward,
     reward_terms,
 )
 from backflip.envs.make import make_env
 from backflip.envs.physics import physics_state, set_physics_state
+from backflip.envs.registration import HOPPER_BACKFLIP_HANDWRITTEN
 from backflip.evaluation import episode_returns
 
 TERMS = ("reward_rotation", "reward_height", "reward_upright")
@@ -246,4 +248,24 @@ def test_floor_contacts_are_read_from_the_physics() -> None:
     _set_pose(env, pitch=math.pi / 2, height=ON_THE_FLOOR, pitch_rate=0.0)  # lying down
     mujoco.mj_forward(base.model, base.data)
     assert not base.off_floor()
+    env.close()
+
+
+def test_the_hand_written_reward_is_openais_formula_in_gyms_observation() -> None:
+    env = make_env(HOPPER_BACKFLIP_HANDWRITTEN, horizon=10)
+    env.reset(seed=0)
+    base = env.unwrapped
+    assert flip_counter(HOPPER_BACKFLIP_HANDWRITTEN) is flip_trace
+    action = np.array([0.5, -1.0, 0.25])
+    _, reward, _, _, info = env.step(action)
+    # gym's Hopper-v1 observation of 2017: qpos[1:] then qvel clipped to +-10.
+    ob = np.concatenate([base.data.qpos[1:], np.clip(base.data.qvel, -10, 10)])
+    vel_act = action[0] * ob[8] + action[1] * ob[9] + action[2] * ob[10]
+    expected = -ob[7] * (1.0 + 0.3 * ob[0] + 0.1 * vel_act + 0.05 * -ob[5])
+    assert reward == pytest.approx(expected) == pytest.approx(info["reward_handwritten"])
+    # It pays for turning backward (pitch falling) and charges for turning forward.
+    state = _set_pose(env, pitch=0.0, height=2.0, pitch_rate=-5.0)
+    assert handwritten_reward(state[1:7], state[7:], np.zeros(3)) > 0
+    state = _set_pose(env, pitch=0.0, height=2.0, pitch_rate=5.0)
+    assert handwritten_reward(state[1:7], state[7:], np.zeros(3)) < 0
     env.close()

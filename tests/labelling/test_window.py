@@ -15,7 +15,7 @@ import pygame  # noqa: E402
 
 from backflip.config import TrainConfig  # noqa: E402
 from backflip.envs.make import make_env  # noqa: E402
-from backflip.labelling.window import PAD, LabelWindow, ReadyPair  # noqa: E402
+from backflip.labelling.window import HEADER, PAD, LabelWindow, ReadyPair  # noqa: E402
 from backflip.records import Segment  # noqa: E402
 from backflip.storage.label_store import LabelStore  # noqa: E402
 from backflip.storage.run_dir import RunDir  # noqa: E402
@@ -92,8 +92,8 @@ def test_keys_map_to_labels_and_skip_is_not_trained_on(tmp_path) -> None:
 
 def test_mouse_clicks_choose_a_clip(tmp_path) -> None:
     store, _ = make_run(tmp_path)
-    left = pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=(PAD + 5, 40), button=1)
-    right = pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=(2 * PAD + W + 5, 40), button=1)
+    left = pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=(PAD + 5, HEADER + 5), button=1)
+    right = pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=(2 * PAD + W + 5, HEADER + 5), button=1)
     window(tmp_path, [right, left], max_labels=2).run()
     assert answers(store) == [0.0, 1.0]
 
@@ -114,15 +114,45 @@ def test_quitting_mid_clip_loses_nothing_and_frees_its_claims(tmp_path) -> None:
     assert [store.query_status(q) for q in queries[2:]] == ["pending"] * 4
 
 
-def test_screenshot_shows_both_clips(tmp_path) -> None:
-    make_run(tmp_path)
-    shot = tmp_path / "window.png"
-    window(tmp_path, [key(pygame.K_LEFT), key(pygame.K_q)], screenshot=shot).run()
-    image = pygame.surfarray.array3d(pygame.image.load(str(shot))).swapaxes(0, 1)
+def screenshot(tmp_path, name: str, **kwargs) -> np.ndarray:
+    """``(rows, cols, 3)`` pixels of the window once the first pair is on screen."""
+    shot = tmp_path / f"{name}.png"
+    window(tmp_path, [key(pygame.K_LEFT), key(pygame.K_q)], screenshot=shot, **kwargs).run()
+    return pygame.surfarray.array3d(pygame.image.load(str(shot))).swapaxes(0, 1)
+
+
+def test_screenshot_shows_both_clips_under_the_question(tmp_path) -> None:
+    make_run(tmp_path, n_queries=4)
+    image = screenshot(tmp_path, "asked", question="Which clip is the better backflip?")
     for side in (0, 1):
         x = PAD + side * (W + PAD)
-        panel = image[28 : 28 + H, x : x + W]
+        panel = image[HEADER : HEADER + H, x : x + W]
         assert panel.std() > 10, "a clip panel is blank"
+    unasked = screenshot(tmp_path, "unasked", question="")
+    question_line = (slice(4, 28), slice(0, 2 * W))
+    assert image[question_line].max() > 200  # white text
+    assert unasked[question_line].max() < 100  # the background alone
+
+
+def test_the_clips_scale_with_a_resized_window(tmp_path) -> None:
+    store, _ = make_run(tmp_path)
+    bigger = (2 * (2 * W + 3 * PAD), HEADER + 2 * H + 44)
+    resize = pygame.event.Event(pygame.VIDEORESIZE, w=bigger[0], h=bigger[1], size=bigger)
+    # The middle of the right clip once it is twice as large: outside the first window.
+    click = (2 * PAD + 2 * W + W, HEADER + H)
+    right = pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=click, button=1)
+    sizes: list[tuple[int, int]] = []
+
+    def hook(win: LabelWindow, pair: ReadyPair | None) -> None:
+        sizes.append(win.panel_size())
+        post(win, pair)
+        if len(sizes) == 300:  # 10 s: the click missed, give up rather than hang
+            pygame.event.post(key(pygame.K_q))
+
+    post = scripted([resize, right])
+    LabelWindow(RunDir(tmp_path), ENV, "tester", W, H, on_frame=hook, max_labels=1).run()
+    assert answers(store) == [0.0]
+    assert sizes[0] == (W, H) and sizes[-1] == (2 * W, 2 * H)
 
 
 def test_two_windows_at_once_get_disjoint_queries(tmp_path) -> None:

@@ -50,8 +50,8 @@ def test_learned_reward_nearly_matches_true_reward_baseline(tmp_path, seed: int)
     true, learned = runs["true"], runs["learned"]
     random = learned["random_true_return_mean"]
     # Progress over random reached with 200 labels, relative to the true-reward baseline.
-    # Measured: learned 278.6, 189.9, 185.9 against true-reward 179.2, 182.2, 180.0 for
-    # seeds 0, 1, 2 (random -28.9, -53.9, -7.8): shares 1.48, 1.03, 1.03.
+    # Measured: learned 194.0, 176.0, 208.0 against true-reward 232.9, 195.9, 218.7 for
+    # seeds 0, 1, 2 (random -28.9, -53.9, -7.8): shares 0.85, 0.92, 0.95.
     share = (learned["eval_true_return_mean"] - random) / (true["eval_true_return_mean"] - random)
     assert share > 0.6
 
@@ -62,9 +62,10 @@ def test_the_judges_reward_teaches_ppo_to_backflip(tmp_path, seed: int) -> None:
     # The backflip env is learnable from its own reward (the judge's) within a small
     # budget, whatever the seed: the ceiling that `make backflip`'s learned reward reaches
     # for, with its episodes (300 steps in training, 1000 in evaluation).
-    # Measured with this test: 2.8, 2.6 and 0.0 flips per episode for seeds 0, 1 and 2
-    # (random policy 0.0) with PPO on 8 envs and normalized observations: seed 2 fails.
-    # At commit 040a70a (PPO on one env) it made 4.8, 3.8 and 1.4.
+    # Measured with this test: 4.6, 1.0 and 3.6 flips per episode for seeds 0, 1 and 2
+    # (random policy 0.0; clean flips 0.0 for each) with today's PPO defaults. At commit
+    # 549e2b0 (64-64 tanh networks) it made 2.8, 2.6 and 0.0; at 040a70a (one env) 4.8,
+    # 3.8 and 1.4.
     torch.set_num_threads(1)
     config = TrainConfig(
         env=ENV_ID,

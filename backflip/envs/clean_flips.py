@@ -26,7 +26,7 @@ import math
 
 import numpy as np
 
-from backflip.envs.flips import chain_pitches, floor_contacts_in_states
+from backflip.envs.flips import chain_pitches, floor_contacts_in_states, physics_env
 from backflip.envs.hopper_backflip import AIR, FOOT, OTHER
 
 UPRIGHT_DEG = 45.0
@@ -35,8 +35,6 @@ STAY_S = 0.25
 """seconds after landing that it must stay up."""
 FALL_DEG = 60.0
 """while staying up, the torso stays within this of vertical (degrees)."""
-DT = 0.008
-"""seconds per step of the backflip env (4 MuJoCo steps of 2 ms)."""
 
 
 def _off_vertical(pitch: np.ndarray) -> np.ndarray:
@@ -86,4 +84,4 @@ def clean_flips_in_states(states: np.ndarray, contacts: np.ndarray | None = None
     :func:`floor_contacts_in_states`, if already known."""
     contacts = floor_contacts_in_states(states) if contacts is None else contacts
     pitches, body = chain_pitches(states)
-    return clean_flips(contacts, pitches[:, 0], body, round(STAY_S / DT))
+    return clean_flips(contacts, pitches[:, 0], body, round(STAY_S / physics_env().dt))

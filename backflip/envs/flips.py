@@ -43,8 +43,9 @@ def count_flips(pitch: np.ndarray) -> int:
 
 
 @functools.cache
-def _contact_env() -> HopperBackflipEnv:
-    """One env per process, only to read the contacts of given physics states."""
+def physics_env() -> HopperBackflipEnv:
+    """One env per process, only to read the contacts, masses and step length (``dt``, s)
+    of given physics states."""
     return HopperBackflipEnv()
 
 
@@ -52,7 +53,7 @@ def floor_contacts_in_states(states: np.ndarray) -> np.ndarray:
     """``(T,)`` int8: what touches the floor (``AIR``, ``FOOT`` or ``OTHER`` of
     ``backflip/envs/hopper_backflip.py``) in each of the ``(T, 1 + nq + nv)`` physics
     states."""
-    env = _contact_env()
+    env = physics_env()
     contacts = np.empty(len(states), dtype=np.int8)
     for i, state in enumerate(states):
         set_physics_state(env, state)  # runs mj_forward, which finds the contacts
@@ -69,7 +70,7 @@ def chain_pitches(states: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Unwrapped pitch (rad) of torso, thigh, leg and foot ``(T, 4)`` and of the whole
     body ``(T,)`` (see ``body_pitch``) in ``(T, 1 + nq + nv)`` physics states."""
     chain = np.unwrap(np.asarray(states)[:, 1 + PITCH : 1 + PITCH + len(BODIES)], axis=0)
-    return part_pitches(chain), body_pitch(chain, _contact_env().masses)
+    return part_pitches(chain), body_pitch(chain, physics_env().masses)
 
 
 def flips_in_states(states: np.ndarray, contacts: np.ndarray | None = None) -> np.ndarray:

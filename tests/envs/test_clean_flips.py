@@ -11,7 +11,7 @@ import pytest
 
 from backflip.envs.clean_flips import STAY_S, clean_flips, clean_flips_in_states
 from backflip.envs.flip_trace import FlipTrace, flip_trace
-from backflip.envs.flips import floor_contacts_in_states
+from backflip.envs.flips import floor_contacts_in_states, physics_env
 from backflip.envs.hopper_backflip import AIR, FOOT, OTHER
 from tests.envs.test_hopper_backflip import ON_THE_FLOOR, scripted_states
 
@@ -40,7 +40,7 @@ LAND = (40, FOOT, -1.0, -1.0)
 
 
 def test_stay_steps_match_the_env() -> None:
-    assert round(STAY_S / 0.008) == STAY
+    assert round(STAY_S / physics_env().dt) == STAY  # 0.25 s of 8-ms steps
 
 
 def test_off_the_foot_over_in_the_air_onto_the_foot_and_up_is_clean() -> None:

@@ -15,7 +15,7 @@ from stable_baselines3.common.vec_env import DummyVecEnv
 os.environ.setdefault("MUJOCO_GL", "egl")
 
 from backflip.agents.factory import make_agent  # noqa: E402
-from backflip.agents.obs_normalization import normalize_observations  # noqa: E402
+from backflip.agents.normalization import normalize  # noqa: E402
 from backflip.config import AgentConfig, RewardTrainingConfig, SACConfig  # noqa: E402
 from backflip.envs.make import make_env  # noqa: E402
 from backflip.preference.ensemble import RewardEnsemble  # noqa: E402
@@ -28,10 +28,7 @@ ENV = "HalfCheetah-v5"
 def agent_steps_per_s(algo: str, device: torch.device, steps: int) -> float:
     config = AgentConfig(sac=SACConfig(learning_starts=100))
     settings = config.settings(algo)
-    venv = normalize_observations(
-        DummyVecEnv([lambda: make_env(ENV, horizon=1000)] * settings.n_envs),
-        settings.normalize_obs,
-    )
+    venv = normalize(DummyVecEnv([lambda: make_env(ENV, horizon=1000)] * settings.n_envs), settings)
     agent = make_agent(algo, venv, config, steps, seed=0, device=device)
     agent.learn(steps // 4)  # warm-up (CUDA kernels, first updates)
     start = time.perf_counter()

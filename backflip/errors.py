@@ -1,9 +1,9 @@
 """The base of every error a user can act on.
 
 Each layer raises its own subclass (``ConfigError``, ``EnvError``, ``RunDirError``,
-``LabelStoreError``, ``RenderError``, ``UsageError``); only ``backflip/cli.py`` turns them
-into one line on stderr and exit status 2. Any other exception is a bug and keeps its
-traceback.
+``LabelStoreError``, ``RenderError``, ``WindowError``, ``UsageError``); only
+``backflip/cli.py`` turns them into one line on stderr and exit status 2. Any other
+exception is a bug and keeps its traceback.
 """
 
 

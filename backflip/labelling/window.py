@@ -21,7 +21,7 @@ os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 import numpy as np  # noqa: E402
 import pygame  # noqa: E402
 
-from backflip.errors import UsageError  # noqa: E402
+from backflip.errors import BackflipError  # noqa: E402
 from backflip.labelling.pair_source import PairSource, ReadyPair  # noqa: E402
 from backflip.preference.oracle import Oracle  # noqa: E402
 from backflip.records import Comparison  # noqa: E402
@@ -40,13 +40,17 @@ MIN_SIZE = (160, 120)
 """the smallest window (pixels) a resize leaves."""
 
 
+class WindowError(BackflipError):
+    """The labelling window cannot open here."""
+
+
 def check_display() -> None:
-    """Raises :class:`UsageError` where no window can open: on Linux without an X or
+    """Raises :class:`WindowError` where no window can open: on Linux without an X or
     Wayland display, unless SDL is told which video driver to use (``SDL_VIDEODRIVER``)."""
     if os.environ.get("SDL_VIDEODRIVER") or not sys.platform.startswith("linux"):
         return
     if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
-        raise UsageError(
+        raise WindowError(
             "no display to open the labelling window on (DISPLAY and WAYLAND_DISPLAY are "
             "not set): run it on a desktop, over ssh -X, or under xvfb-run"
         )
@@ -121,7 +125,7 @@ class LabelWindow:
         try:
             return pygame.display.set_mode(self.window_size, pygame.RESIZABLE)
         except pygame.error as err:
-            raise UsageError(f"cannot open the labelling window ({err})") from None
+            raise WindowError(f"cannot open the labelling window ({err})") from None
 
     # -- the loop -------------------------------------------------------------------------
     def run(self) -> int:

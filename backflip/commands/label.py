@@ -21,13 +21,13 @@ def run_label(args: LabelArgs) -> int:
     while not run_dir.labels.exists() and time.monotonic() < deadline:
         time.sleep(0.5)
     config = run_dir.read_config()
-    if config.reward != "learned" or not run_dir.labels.exists():
-        raise UsageError(f"{args.run_dir} has no labels to give: start it with --oracle human")
-    if config.oracle != "human":
+    if config.reward == "learned" and config.oracle != "human":
         raise UsageError(
             f"{args.run_dir} is answered by the synthetic teacher and never asks a person: "
             "start a run with --oracle human to label it"
         )
+    if config.reward != "learned" or not run_dir.labels.exists():
+        raise UsageError(f"{args.run_dir} has no labels to give: start it with --oracle human")
     if run_dir.summary.exists() and _nothing_pending(run_dir):
         raise UsageError(f"{args.run_dir} has finished training: nothing is left to label")
     check_display()

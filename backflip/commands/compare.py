@@ -14,11 +14,12 @@ SAME = ("env_id", "algo", "costs", "steps", "seed", "eval_episodes", "eval_horiz
 
 
 def _summary(root: Path) -> dict[str, object]:
-    summary = RunDir(root).read_summary()
+    run_dir = RunDir(root)
+    summary = run_dir.read_summary()
     if summary is None:
         raise UsageError(f"{root} has no summary.json (has its run finished?)")
     if "eval_true_return_mean" not in summary:
-        raise UsageError(f"{RunDir(root).summary} is not a backflip summary")
+        raise UsageError(f"{run_dir.summary} is not a backflip summary")
     return summary
 
 

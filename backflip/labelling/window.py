@@ -133,7 +133,7 @@ class LabelWindow:
         pygame.font.init()
         screen = self.resize(self.window_size)
         pygame.display.set_caption(f"backflip label - {self.run_dir.root}")
-        font, big = pygame.font.Font(None, 20), pygame.font.Font(None, 28)
+        fonts = (pygame.font.Font(None, 20), pygame.font.Font(None, 28))
         clock = pygame.time.Clock()
         store = self.run_dir.label_store()
         source = PairSource(self.run_dir, self.labeller, self.env_id, self.width, self.height)
@@ -180,7 +180,6 @@ class LabelWindow:
                     elif now - shown_at >= self.think_s and pressed_for != current.query_id:
                         self._press_for(current)
                         pressed_for = current.query_id
-                fonts = (font, big)
                 self._draw(screen, fonts, current, int(frame), status, SPEEDS[speed_index])
                 pygame.display.flip()
                 if current is not None and not saved_screenshot and self.screenshot:

@@ -101,6 +101,10 @@ class GridArgs:
     HOST:PORT; default: a local Ray started for this grid with all of this machine's CPUs."""
     cpus_per_run: int = 1
     """CPUs (and torch/BLAS threads) per run."""
+    baselines_from: Path | None = None
+    """another grid's folder: its finished true-reward baselines are copied instead of
+    trained again where they match (env, algo, steps, seed, costs, horizons, evaluation
+    episodes, agent settings), e.g. for an ablation of the learned arm."""
     report: bool = False
     """only rebuild the report from the runs that have finished."""
     train_flags: tyro.conf.Suppress[tuple[str, ...]] = ()

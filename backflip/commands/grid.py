@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shlex
 import sys
+from pathlib import Path
 
 from backflip.commands.args import GridArgs
 from backflip.commands.train import check_env
@@ -13,6 +14,7 @@ from backflip.grid.cells import cell_config
 from backflip.grid.local_ray import check_reachable
 from backflip.grid.report import baseline_table, current_commit, score_table, write_report
 from backflip.grid.results import collect, groups
+from backflip.grid.reuse import reuse_baselines
 from backflip.grid.runner import run_cells
 from backflip.grid.spec import Cell, GridDir, GridSpec, parse_seeds
 from backflip.storage.lock import exclusive
@@ -31,6 +33,8 @@ def run_grid(args: GridArgs) -> int:
         if not held:
             raise UsageError(f"{grid.root} is in use by another backflip grid")
         grid.write_spec(spec, made)
+        if args.baselines_from is not None:
+            _reuse(grid, configs, args.baselines_from)
         failures = run_cells(grid, configs, args.address, args.cpus_per_run)
         grid.write_failures(failures)
         _report(grid, spec, made)
@@ -68,6 +72,13 @@ def _checked(args: GridArgs, grid: GridDir) -> tuple[GridSpec, dict[Cell, TrainC
     if args.address is not None:
         check_reachable(args.address)
     return spec, configs
+
+
+def _reuse(grid: GridDir, configs: dict[Cell, TrainConfig], source: Path) -> None:
+    copied, skipped = reuse_baselines(grid, configs, source)
+    print(f"baselines copied from {source}: {len(copied)}")
+    for cell, why in skipped.items():
+        print(f"baseline {cell.name} is trained here: {why}")
 
 
 def _report(grid: GridDir, spec: GridSpec, made: dict[str, str]) -> int:

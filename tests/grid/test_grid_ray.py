@@ -84,6 +84,21 @@ def test_rerunning_a_finished_grid_redoes_nothing(tiny) -> None:
     assert "| Hopper-v5 | ppo | 5 | 2 |" in rebuilt.stdout
 
 
+def test_an_ablation_copies_the_baselines_it_shares(tiny, tmp_path: Path) -> None:
+    out, _ = tiny
+    ablation = [a for a in TINY if a != "10"] + ["--query.tie-margin", "0"]  # learned arm only
+    done = grid(tmp_path / "ablation", ["--baselines-from", str(out), *ablation])
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "baselines copied from" in done.stdout and ": 2" in done.stdout
+    for seed in (0, 1):
+        name = f"Hopper-v5-ppo-true-s{seed}"
+        theirs = json.loads((out / "runs" / name / "summary.json").read_text())
+        ours = tmp_path / "ablation" / "runs" / name
+        assert json.loads((ours / "summary.json").read_text()) == theirs
+        assert json.loads((ours / "config.json").read_text())["run_dir"] == str(ours)
+    assert len(summaries(tmp_path / "ablation")) == 4  # and the two learned runs trained
+
+
 def test_a_killed_grid_resumes_and_keeps_what_finished(tmp_path: Path) -> None:
     out = tmp_path / "killed"
     slow = [{"256": "2048", "0-1": "0"}.get(a, a) for a in TINY]

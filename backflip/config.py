@@ -18,10 +18,11 @@ import tyro
 
 from backflip.errors import BackflipError
 
-FORMAT = 4
+FORMAT = 5
 """Version of the run-directory layout, saved in ``config.json``. Runs of format 1
 (before the configuration was saved whole) have no ``format`` key; format 2 had no
-``--costs`` and no observation normalization, format 3 no reward normalization."""
+``--costs`` and no observation normalization, format 3 no reward normalization, format 4
+no ``--reward-training.shared-holdout`` and ``--reward-training.restandardize``."""
 
 QueryMethod = Literal["uniform", "disagreement", "entropy"]
 Costs = Literal["hidden", "visible"]
@@ -193,6 +194,14 @@ class RewardTrainingConfig:
     """initial L2 weight (Adam ``weight_decay``); adapted after every fit if ``adapt_l2``."""
     random_answer_prob: float = 0.1
     """assumed chance that an answer was uniformly random (the paper: 10%)."""
+    shared_holdout: float = 0.0
+    """share of comparisons held out from every member (validation only, never trained
+    on); 0 trains the ensemble on every label. The protocol before per-member bags held
+    out 1/e (0.37): kept for ablations."""
+    restandardize: bool = False
+    """recompute the input statistics at every fit under warm-started weights, which
+    moves the learned reward at every refit (the behaviour before refits kept the
+    function): kept for ablations."""
     adapt_l2: bool = False
     """keep each member's out-of-bag loss within 1.1-1.5x its training loss by scaling the
     L2 weight by 1.5 after each fit (the paper's rule). Off by default: training to the
@@ -211,6 +220,10 @@ class RewardTrainingConfig:
         _require(self.batch_size >= 1, "--reward-training.batch-size must be >= 1")
         _require(self.train_clip_steps >= 1, "--reward-training.train-clip-steps must be >= 1")
         _require(self.lr > 0 and self.weight_decay >= 0, "lr must be > 0 and weight_decay >= 0")
+        _require(
+            0 <= self.shared_holdout < 1,
+            f"--reward-training.shared-holdout must be in [0, 1), got {self.shared_holdout}",
+        )
         _require(
             0 <= self.random_answer_prob < 1,
             f"random_answer_prob must be in [0, 1), got {self.random_answer_prob}",

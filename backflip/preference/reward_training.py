@@ -75,23 +75,32 @@ def random_answer_bce(diff: torch.Tensor, target: torch.Tensor, eps: float) -> t
 _POISSON_CDF = np.cumsum([math.exp(-1) / math.factorial(k) for k in range(12)])
 
 
-def bag_counts(seed: int, members: int, pairs: Sequence[tuple[int, int]]) -> np.ndarray:
+def _uniform(seed: int, member: int, pairs: Sequence[tuple[int, int]]) -> np.ndarray:
+    """``(n,)`` stable draws in [0, 1) from a hash of ``(seed, member, left, right)``."""
+    u = np.empty(len(pairs))
+    for k, (left, right) in enumerate(pairs):
+        digest = hashlib.blake2b(f"{seed}:{member}:{left}:{right}".encode(), digest_size=8)
+        u[k] = int.from_bytes(digest.digest(), "little") / 2.0**64
+    return u
+
+
+def bag_counts(
+    seed: int, members: int, pairs: Sequence[tuple[int, int]], shared_holdout: float = 0.0
+) -> np.ndarray:
     """``(members, n)`` bootstrap counts of comparisons of clips ``pairs`` (store ids).
 
     Each count is Poisson(1), drawn from a hash of ``(seed, member, left, right)``, so a
     comparison keeps its counts in every later fit: out of a member's bag once, out of it
     for good. A comparison out of every bag goes to the member with the largest draw, so
-    the ensemble trains on every label.
+    the ensemble trains on every label, except a stable ``shared_holdout`` share of them
+    that no member trains on.
     """
-    u = np.empty((members, len(pairs)))
-    for m in range(members):
-        for k, (left, right) in enumerate(pairs):
-            key = f"{seed}:{m}:{left}:{right}".encode()
-            digest = hashlib.blake2b(key, digest_size=8).digest()
-            u[m, k] = int.from_bytes(digest, "little") / 2.0**64
+    u = np.stack([_uniform(seed, m, pairs) for m in range(members)]).reshape(members, -1)
     counts = np.searchsorted(_POISSON_CDF, u, side="right").astype(np.float32)
     orphans = np.flatnonzero(counts.sum(axis=0) == 0)
     counts[u[:, orphans].argmax(axis=0), orphans] = 1.0
+    if shared_holdout > 0:
+        counts[:, _uniform(seed, -1, pairs) < shared_holdout] = 0.0
     return counts
 
 
@@ -149,7 +158,7 @@ class RewardTrainer:
             [float(c.label) for c in answered if c.label is not None], device=self.device
         )
         ids = [(c.left_id, c.right_id) for c in answered]
-        counts = bag_counts(self.seed, self.ensemble.n_members, ids)
+        counts = bag_counts(self.seed, self.ensemble.n_members, ids, self.config.shared_holdout)
         return clips, pairs, labels, torch.as_tensor(counts, device=self.device)
 
     # ------------------------------------------------------------------ fitting
@@ -198,7 +207,7 @@ class RewardTrainer:
         # without changing the function (only the new labels should change it).
         flat = clips.reshape(n_clips * t, -1)
         mean, std = flat.mean(0), flat.std(0, correction=0).clamp_min(STD_FLOOR)
-        if self.fit_count == 0:
+        if self.fit_count == 0 or cfg.restandardize:
             ens.set_input_stats(mean, std)
         else:
             ens.move_input_stats(mean, std)

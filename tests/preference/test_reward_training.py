@@ -187,6 +187,18 @@ def test_bags_are_stable_about_one_over_e_out_and_cover_every_label() -> None:
     assert not np.array_equal(bag_counts(1, 3, pairs), counts)
 
 
+def test_a_shared_holdout_is_out_of_every_bag_and_stable() -> None:
+    pairs = [(a, b) for a in range(60) for b in range(60) if a != b]
+    counts = bag_counts(0, 3, pairs, shared_holdout=1 / math.e)
+    held = (counts == 0).all(axis=0)
+    assert 0.34 < held.mean() < 0.40
+    # The rest are the same bags as without the holdout: only the held-out ones change.
+    np.testing.assert_array_equal(counts[:, ~held], bag_counts(0, 3, pairs)[:, ~held])
+    np.testing.assert_array_equal(
+        bag_counts(0, 3, pairs[:100], shared_holdout=1 / math.e), counts[:, :100]
+    )
+
+
 def test_out_of_bag_accuracy_is_honest() -> None:
     # Random labels: each member memorizes its bag, and is at chance on what it never saw.
     rng = np.random.default_rng(0)
@@ -231,6 +243,21 @@ def test_a_refit_starts_from_the_same_function() -> None:
     assert not torch.allclose(trainer.ensemble.input_mean, mean_before)
     after = trainer.ensemble.clip_returns(clips, normalized=False)
     np.testing.assert_allclose(after, before, rtol=1e-4, atol=1e-3)
+
+
+def test_restandardizing_moves_the_function_at_a_refit() -> None:
+    # The ablation of the test above: new statistics under the same weights.
+    segs = make_segments(60)
+    comps = true_comparisons(segs, make_pairs(120, 60))
+    trainer = make_trainer(steps(30, restandardize=True))
+    trainer.fit([c for c in comps if max(c.left_id, c.right_id) < 30], segs)
+    clips = list(segs.values())
+    before = trainer.ensemble.clip_returns(clips, normalized=False)
+    for group in trainer.optimizer.param_groups:
+        group["lr"] = 0.0
+    trainer.fit(comps, segs)
+    after = trainer.ensemble.clip_returns(clips, normalized=False)
+    assert np.abs(after - before).max() > 0.05 * np.abs(before).max()
 
 
 def test_unequal_clip_lengths_raise() -> None:
@@ -313,6 +340,8 @@ def test_config_validates() -> None:
         RewardTrainingConfig(target_accuracy=0.0)
     with pytest.raises(ConfigError, match="random_answer_prob"):
         RewardTrainingConfig(random_answer_prob=-0.1)
+    with pytest.raises(ConfigError, match="shared-holdout"):
+        RewardTrainingConfig(shared_holdout=1.0)
 
 
 @pytest.mark.gpu

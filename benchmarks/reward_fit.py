@@ -7,8 +7,8 @@ out-of-bag accuracy, and the final model against the oracle on the run's held-ou
 (a uniform sample of the run): accuracy on every pair of them and on pairs of the newest
 half (late behaviour, where clips differ least), and the correlation of clip returns.
 
-    python benchmarks/reward_fit.py grids/part1b/runs/Hopper-v5-ppo-700-s{0,1,2} \
-        --variant default --variant no-l2:adapt_l2=False
+    python benchmarks/reward_fit.py grids/part1d/runs/Hopper-v5-ppo-700-s{0,1,2} \
+        --variant default --variant paper-l2-rule:adapt_l2=True
 """
 
 from __future__ import annotations

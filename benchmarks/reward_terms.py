@@ -7,7 +7,7 @@ of the final reward model's clip returns on the run's held-out clips, ``R = a * 
 + b * rest + c``, next to the oracle's own ``a = b = 1``. A learned ``a`` near 0 means the
 model never learned that staying upright pays.
 
-    python benchmarks/reward_terms.py grids/part1b/runs/Walker2d-v5-ppo-700-s{0,1,2,3,4}
+    python benchmarks/reward_terms.py grids/part1d/runs/Walker2d-v5-ppo-700-s{0,1,2,3,4}
 """
 
 from __future__ import annotations

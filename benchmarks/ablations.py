@@ -24,24 +24,25 @@ from backflip.grid.spec import GridDir
 from backflip.grid.stats import estimate
 
 
-def group_of(folder: Path, like: Group | None = None) -> Group:
-    """The grid's (env, algo, label budget): its only one, or the one of ``like``;
-    SystemExit saying why not."""
+def group_of(folder: Path, like: Group | None = None) -> tuple[Group, str]:
+    """The grid's (env, algo, label budget), its only one or the one of ``like``, and its
+    flags after ``--``; SystemExit saying why not."""
     grid = GridDir(folder)
     spec, _ = grid.read_spec()
     found = groups(spec, collect(grid, spec))
     if like is not None:
-        found = [
-            g for g in found if (g.env, g.algo, g.labels) == (like.env, like.algo, like.labels)
-        ]
+        key = (like.env, like.algo, like.labels)
+        found = [g for g in found if (g.env, g.algo, g.labels) == key]
     if len(found) != 1:
         raise SystemExit(f"{folder}: {len(found)} matching label budgets or envs, need 1")
-    return found[0]
+    flags = f"`{shlex.join(spec.train_flags)}`" if spec.train_flags else "(defaults)"
+    return found[0], flags
 
 
-def flags_of(folder: Path) -> str:
-    spec, _ = GridDir(folder).read_spec()
-    return f"`{shlex.join(spec.train_flags)}`" if spec.train_flags else "(defaults)"
+def seed_scores(group: Group) -> dict[int, float]:
+    """Score per seed of the seeds whose learned run and baseline have finished."""
+    seeds = [run.cell.seed for run, _ in group.paired()]
+    return dict(zip(seeds, group.scores(), strict=True))
 
 
 def main() -> None:
@@ -49,26 +50,22 @@ def main() -> None:
     parser.add_argument("grids", nargs="+", type=Path, help="grid folders, the reference first")
     args = parser.parse_args()
     rows = [group_of(folder) for folder in args.grids[1:]]
-    reference = group_of(args.grids[0], like=rows[0] if rows else None)
-    ref_scores = dict(
-        zip([r.cell.seed for r, _ in reference.paired()], reference.scores(), strict=True)
-    )
+    reference = group_of(args.grids[0], like=rows[0][0] if rows else None)
+    ref_scores = seed_scores(reference[0])
     print(
         "| grid | flags | score per seed | mean [95% CI] | change [95% CI] | pref. accuracy "
         "| wall s | reward fits s |"
     )
     print("|---|---|---|---|---|---|---|---|")
-    for folder, group in zip(args.grids, [reference, *rows], strict=True):
-        seeds = [run.cell.seed for run, _ in group.paired()]
-        scores = dict(zip(seeds, group.scores(), strict=True))
-        change = [scores[s] - ref_scores[s] for s in seeds if s in ref_scores]
+    for k, (folder, (group, flags)) in enumerate(zip(args.grids, [reference, *rows], strict=True)):
+        scores = seed_scores(group)
+        change = estimate([v - ref_scores[s] for s, v in scores.items() if s in ref_scores])
         wall, _ = group.figures("wall_s")
         fits, _ = group.figures("reward_fit_s")
         accuracy, _ = group.figures("pref_accuracy")
-        per_seed = ", ".join(f"{scores[s]:.2f}" for s in seeds)
         print(
-            f"| {folder.name} | {flags_of(folder)} | {per_seed} | {group.score_mean()} "
-            f"| {estimate(change) if folder != args.grids[0] else '–'} "
+            f"| {folder.name} | {flags} | {', '.join(f'{v:.2f}' for v in scores.values())} "
+            f"| {group.score_mean()} | {change if k else '–'} "
             f"| {np.mean(accuracy):.2f} | {np.mean(wall):.0f} | {np.mean(fits):.0f} |"
         )
 

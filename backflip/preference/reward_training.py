@@ -95,7 +95,7 @@ def bag_counts(
     the ensemble trains on every label, except a stable ``shared_holdout`` share of them
     that no member trains on.
     """
-    u = np.stack([_uniform(seed, m, pairs) for m in range(members)]).reshape(members, -1)
+    u = np.stack([_uniform(seed, m, pairs) for m in range(members)])
     counts = np.searchsorted(_POISSON_CDF, u, side="right").astype(np.float32)
     orphans = np.flatnonzero(counts.sum(axis=0) == 0)
     counts[u[:, orphans].argmax(axis=0), orphans] = 1.0
@@ -204,7 +204,8 @@ class RewardTrainer:
         n = len(labels)
 
         # Input stats of every transition the comparisons refer to; a refit moves them
-        # without changing the function (only the new labels should change it).
+        # without changing the function (only the new labels should change it), unless
+        # the ablation `restandardize` asks for the old jump.
         flat = clips.reshape(n_clips * t, -1)
         mean, std = flat.mean(0), flat.std(0, correction=0).clamp_min(STD_FLOOR)
         if self.fit_count == 0 or cfg.restandardize:

@@ -18,14 +18,16 @@ import tyro
 
 from backflip.errors import BackflipError
 
-FORMAT = 5
+FORMAT = 6
 """Version of the run-directory layout, saved in ``config.json``. Runs of format 1
 (before the configuration was saved whole) have no ``format`` key; format 2 had no
 ``--costs`` and no observation normalization, format 3 no reward normalization, format 4
-no ``--reward-training.shared-holdout`` and ``--reward-training.restandardize``."""
+no ``--reward-training.shared-holdout`` and ``--reward-training.restandardize``, format 5
+no ``--alive`` (it read as ``healthy``, which is what `upgraded` fills in)."""
 
 QueryMethod = Literal["uniform", "disagreement", "entropy"]
 Costs = Literal["hidden", "visible"]
+Alive = Literal["healthy", "height"]
 
 
 class ConfigError(BackflipError):
@@ -345,6 +347,10 @@ class TrainConfig:
     """hidden: control costs leave the task reward, which the oracle judges, --reward true
     trains on and the evaluation reports (the paper's protocol); visible: they stay in all
     three (the protocol of the imitation library)."""
+    alive: Alive = "healthy"
+    """what a walker earns for staying up (Hopper-v5, Walker2d-v5): healthy, the env's 1 a
+    step in a healthy pose; height, its torso's height above the start instead, in m (the
+    paper's code, rl-teacher), for the oracle, --reward true and the evaluation alike."""
     oracle: Literal["synthetic", "human"] = "synthetic"
     """who answers queries: the synthetic teacher, or a person in `backflip label`."""
     device: Literal["auto", "cpu", "cuda"] = "auto"
@@ -412,6 +418,7 @@ class TrainConfig:
         """The config saved by :meth:`to_json`; :class:`ConfigError` for any other shape."""
         if not isinstance(data, dict):
             raise ConfigError("the saved configuration is not a JSON object")
+        data = upgraded(data)
         found = data.get("format", 1)
         if found != FORMAT:
             raise ConfigError(
@@ -422,6 +429,14 @@ class TrainConfig:
         config = _from_dict(cls, values, "")
         run_dir = values.get("run_dir")
         return dataclasses.replace(config, run_dir=Path(run_dir) if run_dir else None)
+
+
+def upgraded(data: dict[str, Any]) -> dict[str, Any]:
+    """A saved configuration in this version's format where it only lacks fields whose
+    default is what its version did (format 5: ``alive``); any other one unchanged."""
+    if data.get("format") == 5:
+        return {**data, "format": FORMAT, "alive": "healthy"}
+    return data
 
 
 def _from_dict(cls: type, data: object, where: str) -> Any:

@@ -10,7 +10,7 @@ import numpy as np
 
 from backflip.config import TrainConfig
 from backflip.envs.flip_trace import flip_counter
-from backflip.envs.make import make_env
+from backflip.envs.make import make_run_env
 from backflip.seeds import Seeds
 
 Policy = Callable[[np.ndarray], np.ndarray]
@@ -47,7 +47,7 @@ def episode_returns(
 ) -> Returns:
     """Returns on the run's fixed-horizon env, episode ``k`` reset with ``seed + k``;
     ``policy=None`` acts uniformly at random."""
-    env = make_env(config.env, horizon=horizon, costs=config.costs)
+    env = make_run_env(config, horizon)
     env.action_space.seed(seed)
     count_flips = flip_counter(config.env)
     task, env_return = np.zeros(episodes), np.zeros(episodes)
@@ -106,7 +106,7 @@ def episode_states(
     config: TrainConfig, horizon: int, policy: Policy, seed: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """One episode's physics states ``(T + 1, 1 + nq + nv)`` and task rewards ``(T,)``."""
-    env = make_env(config.env, horizon=horizon, costs=config.costs)
+    env = make_run_env(config, horizon)
     obs, info = env.reset(seed=seed)
     states, rewards = [info["physics_state"]], []
     done = False

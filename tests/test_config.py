@@ -65,6 +65,17 @@ def test_a_config_json_this_version_cannot_read_is_refused(edit, message: str) -
         TrainConfig.from_json(data)
 
 
+def test_a_format_5_config_reads_as_the_healthy_bonus_it_had() -> None:
+    data = json.loads(json.dumps(CUSTOM.to_json(), allow_nan=True))
+    data.pop("alive")
+    data["format"] = 5
+    assert TrainConfig.from_json(data) == CUSTOM
+    assert CUSTOM.alive == "healthy"
+    data["format"] = 4
+    with pytest.raises(ConfigError, match="format 4"):
+        TrainConfig.from_json(data)
+
+
 def test_differences_name_nested_flags_and_ignore_resumable_ones() -> None:
     given = dataclasses.replace(
         CUSTOM,

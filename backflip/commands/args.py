@@ -103,7 +103,7 @@ class GridArgs:
     """CPUs (and torch/BLAS threads) per run."""
     baselines_from: Path | None = None
     """another grid's folder: its finished true-reward baselines are copied instead of
-    trained again where they match (env, algo, steps, seed, costs, horizons, evaluation
+    trained again where they match (env, algo, steps, seed, costs, alive, horizons, evaluation
     episodes, agent settings), e.g. for an ablation of the learned arm."""
     report: bool = False
     """only rebuild the report from the runs that have finished."""

@@ -9,7 +9,7 @@ from backflip.errors import UsageError
 from backflip.grid.stats import normalized_score
 from backflip.storage.run_dir import RunDir
 
-SAME = ("env_id", "algo", "costs", "steps", "seed", "eval_episodes", "eval_horizon")
+SAME = ("env_id", "algo", "costs", "alive", "steps", "seed", "eval_episodes", "eval_horizon")
 """What two runs must share to be compared."""
 
 

@@ -11,7 +11,7 @@ from typing import TypeVar
 
 from backflip.commands.device import resolve_device
 from backflip.config import TrainConfig, config_differences
-from backflip.envs.make import make_env
+from backflip.envs.make import make_run_env
 from backflip.errors import BackflipError, UsageError
 from backflip.storage.run_dir import RunDir
 from backflip.training.build import segment_steps, training_horizon
@@ -54,7 +54,7 @@ def run_train(config: TrainConfig) -> int:
 
 def check_env(config: TrainConfig) -> None:
     """The env builds (a MuJoCo env of this gymnasium) and a clip fits in an episode."""
-    make_env(config.env, horizon=1, costs=config.costs).close()
+    make_run_env(config, 1).close()
     horizon = training_horizon(config)
     clip = segment_steps(config)
     if clip > horizon:

@@ -10,7 +10,9 @@ import gymnasium as gym
 import mujoco
 from gymnasium.envs.mujoco import MujocoEnv
 
-from backflip.envs.costs import Costs, hidden_terms
+from backflip.config import Alive, Costs, TrainConfig
+from backflip.envs.alive import HEIGHT_SWAP, alive_swap
+from backflip.envs.costs import hidden_terms
 from backflip.envs.fixed_horizon import FixedHorizon
 from backflip.envs.physics import PhysicsInfo, mujoco_env
 from backflip.errors import BackflipError
@@ -43,6 +45,12 @@ def env_dt(env_id: str) -> float:
         env.close()
 
 
+def make_run_env(config: TrainConfig, horizon: int | None) -> gym.Env:
+    """The env a run acts in, is judged in and is evaluated in: its ``--env``, ``--costs``
+    and ``--alive``, with a fixed ``horizon``."""
+    return make_env(config.env, horizon=horizon, costs=config.costs, alive=config.alive)
+
+
 @contextlib.contextmanager
 def _without_asset_deprecations() -> Iterator[None]:
     """Drops MuJoCo's deprecation warning about gymnasium's own HalfCheetah model
@@ -67,6 +75,7 @@ def make_env(
     fixed_horizon: bool = True,
     render_mode: str | None = None,
     costs: Costs = "hidden",
+    alive: Alive = "healthy",
 ) -> gym.Env:
     """A MuJoCo env with the task reward and physics-state info, fixed horizon by default.
 
@@ -77,6 +86,8 @@ def make_env(
         render_mode: passed to ``gym.make``.
         costs: ``hidden`` takes the env's control costs out of its reward (an env whose
             cost terms are not known is an :class:`EnvError`); ``visible`` keeps them.
+        alive: ``height`` pays the torso's height in place of the healthy bonus (see
+            ``backflip/envs/alive.py``; an :class:`EnvError` where it is not listed).
     """
     spec = check_env_id(env_id)
     horizon = horizon or default_horizon(env_id)
@@ -104,5 +115,12 @@ def make_env(
             f"the control costs of {env_id!r} are not known, so they cannot be hidden: "
             "use --costs visible"
         )
-    env = PhysicsInfo(env, hidden)
+    try:
+        swap = alive_swap(env_id, alive)
+    except KeyError:
+        env.close()
+        raise EnvError(
+            f"--alive height is known for {', '.join(sorted(HEIGHT_SWAP))}, not {env_id!r}"
+        ) from None
+    env = PhysicsInfo(env, hidden, swap)
     return FixedHorizon(env, horizon) if fixed_horizon else env

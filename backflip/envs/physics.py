@@ -34,16 +34,21 @@ class PhysicsInfo(gym.Wrapper, gym.utils.RecordConstructorArgs):
     """The task reward, and ``info["physics_state"]`` (after the step).
 
     The reward returned is the task reward: the env's reward without the ``info`` terms
-    ``hidden`` (its control costs, see ``backflip/envs/costs.py``). It is also
-    ``info["oracle_reward"]``, what the synthetic oracle judges by; the env's own reward
-    is ``info["env_reward"]``.
+    ``hidden`` (its control costs, see ``backflip/envs/costs.py``) and, if ``swap`` is
+    ``(out, in)``, with ``info[in]`` in place of ``info[out]`` (see
+    ``backflip/envs/alive.py``). It is also ``info["oracle_reward"]``, what the synthetic
+    oracle judges by; the env's own reward is ``info["env_reward"]``.
     """
 
-    def __init__(self, env: gym.Env, hidden: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self, env: gym.Env, hidden: tuple[str, ...] = (), swap: tuple[str, str] | None = None
+    ) -> None:
         mujoco_env(env)
-        gym.utils.RecordConstructorArgs.__init__(self, hidden=hidden)  # env.spec.make() works
+        # env.spec.make() works
+        gym.utils.RecordConstructorArgs.__init__(self, hidden=hidden, swap=swap)
         gym.Wrapper.__init__(self, env)
         self.hidden = tuple(hidden)
+        self.swap = swap
 
     def reset(self, **kwargs: Any) -> tuple[Any, dict[str, Any]]:
         obs, info = self.env.reset(**kwargs)
@@ -54,6 +59,9 @@ class PhysicsInfo(gym.Wrapper, gym.utils.RecordConstructorArgs):
         obs, reward, terminated, truncated, info = self.env.step(action)
         costs = sum(float(info[term]) for term in self.hidden)
         task = float(reward) - costs
+        if self.swap is not None:
+            out, into = self.swap
+            task += float(info[into]) - float(info[out])
         info["env_reward"] = float(reward)
         info["oracle_reward"] = task
         info["physics_state"] = physics_state(self.env)

@@ -12,7 +12,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from backflip.config import TrainConfig
+from backflip.config import TrainConfig, upgraded
 from backflip.grid.spec import Cell, GridDir, GridError
 from backflip.storage.atomic import atomic_write_text
 
@@ -24,6 +24,7 @@ BASELINE_FIELDS = (
     "seed",
     "reward",
     "costs",
+    "alive",
     "horizon",
     "eval_horizon",
     "eval_episodes",
@@ -64,7 +65,7 @@ def reuse_baselines(
         if not (theirs / "summary.json").exists():
             skipped[cell] = "not finished there"
             continue
-        saved = json.loads((theirs / "config.json").read_text())
+        saved = upgraded(json.loads((theirs / "config.json").read_text()))
         wanted, found = baseline_key(config.to_json()), baseline_key(saved)
         differ = [name for name in BASELINE_FIELDS if found[name] != wanted[name]]
         if differ:

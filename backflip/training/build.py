@@ -15,7 +15,7 @@ from backflip.agents.factory import make_agent
 from backflip.agents.learned_reward import LearnedRewardVecEnv
 from backflip.agents.normalization import normalize
 from backflip.config import TrainConfig
-from backflip.envs.make import default_horizon, env_dt, make_env
+from backflip.envs.make import default_horizon, env_dt, make_run_env
 from backflip.preference.clip_pool import ClipPool
 from backflip.preference.oracle import SyntheticOracle
 from backflip.preference.reward_model import RewardModel
@@ -87,7 +87,7 @@ def build_run(config: TrainConfig, device: torch.device) -> Run:
     settings = config.agent.settings(config.algo)
 
     def env() -> Monitor:
-        return Monitor(make_env(config.env, horizon=horizon, costs=config.costs))
+        return Monitor(make_run_env(config, horizon))
 
     base = DummyVecEnv([env] * settings.n_envs)
     recorder = ClipRecorder(

@@ -50,6 +50,7 @@ def summary(run: Run, wall_s: float) -> dict[str, object]:
         "algo": config.algo,
         "reward": config.reward,
         "costs": config.costs,
+        "alive": config.alive,
         "steps": int(agent.num_timesteps),
         "labels": prefs.store.n_answered() if prefs is not None else 0,
         "wall_s": round(wall_s, 1),

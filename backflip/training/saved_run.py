@@ -14,7 +14,7 @@ from stable_baselines3.common.vec_env import DummyVecEnv
 from backflip.agents.factory import make_agent
 from backflip.agents.normalization import agent_observation, normalize
 from backflip.config import TrainConfig
-from backflip.envs.make import make_env
+from backflip.envs.make import make_run_env
 from backflip.seeds import Seeds
 from backflip.storage.run_dir import Checkpoint, RunDir, RunDirError
 from backflip.training.build import evaluation_horizon, training_horizon
@@ -40,7 +40,7 @@ class SavedRun:
             raise RunDirError(f"{root} has no checkpoint yet")
         horizon = training_horizon(config)
         venv = normalize(
-            DummyVecEnv([lambda: make_env(config.env, horizon=horizon, costs=config.costs)]),
+            DummyVecEnv([lambda: make_run_env(config, horizon)]),
             config.agent.settings(config.algo),
             training=False,
         )

@@ -11,10 +11,11 @@ import numpy as np
 import pytest
 from gymnasium.utils.env_checker import check_env
 
+from backflip.envs.alive import HEIGHT_SWAP
 from backflip.envs.costs import COST_TERMS
 from backflip.envs.fixed_horizon import FixedHorizon
 from backflip.envs.make import EnvError, check_env_id, make_env
-from backflip.envs.physics import physics_state, set_physics_state
+from backflip.envs.physics import mujoco_env, physics_state, set_physics_state
 
 HORIZON = 300
 Policy = Callable[[gym.Env, np.random.Generator], np.ndarray]
@@ -147,6 +148,35 @@ def test_unknown_costs_cannot_be_hidden() -> None:
     with pytest.raises(EnvError, match="control costs of 'Hopper-v4' are not known"):
         make_env("Hopper-v4", horizon=5)
     make_env("Hopper-v4", horizon=5, costs="visible").close()
+
+
+@pytest.mark.parametrize("env_id", sorted(HEIGHT_SWAP))
+def test_alive_height_pays_the_torso_height_in_place_of_the_healthy_bonus(env_id: str) -> None:
+    healthy = make_env(env_id, horizon=300)
+    height = make_env(env_id, horizon=300, alive="height")
+    healthy.reset(seed=0)
+    start = mujoco_env(height).init_qpos[1]
+    height.reset(seed=0)
+    rng = np.random.default_rng(0)
+    survive, below = [], []
+    for _ in range(300):  # a random walker falls: both sides of the healthy range
+        action = random(healthy, rng)
+        _, old, _, _, info = healthy.step(action)
+        _, new, _, _, info_height = height.step(action)
+        torso = mujoco_env(height).data.qpos[1] - start
+        assert new == info_height["oracle_reward"]
+        assert new == pytest.approx(old - info["reward_survive"] + torso)
+        assert info_height["env_reward"] == info["env_reward"]
+        survive.append(info["reward_survive"])
+        below.append(torso < -0.5)
+    assert 0.0 in survive and 1.0 in survive and any(below)
+    healthy.close()
+    height.close()
+
+
+def test_alive_height_is_refused_where_there_is_no_torso_height() -> None:
+    with pytest.raises(EnvError, match="--alive height is known for Hopper-v5, Walker2d-v5"):
+        make_env("HalfCheetah-v5", horizon=5, alive="height")
 
 
 def test_same_seed_same_trajectory_and_other_seed_differs() -> None:

@@ -10,6 +10,7 @@ import pytest
 from backflip.grid.cells import cell_config
 from backflip.grid.reuse import reuse_baselines
 from backflip.grid.spec import Cell, GridDir, GridError, GridSpec
+from backflip.storage.run_dir import RunDir
 
 
 def _grid(root: Path, spec: GridSpec, finished: bool) -> tuple[GridDir, dict[Cell, object]]:
@@ -45,11 +46,28 @@ def test_matching_baselines_are_copied_and_learned_runs_are_not(tmp_path: Path) 
     assert reuse_baselines(target, configs, source.root) == ([], {})  # nothing left to copy
 
 
+def test_a_format_5_baseline_is_reused_as_the_healthy_bonus_it_had(tmp_path: Path) -> None:
+    source, _ = _grid(tmp_path / "a", _spec("--horizon", "50"), finished=True)
+    for cell in _spec().cells():
+        path = source.run_dir(cell) / "config.json"
+        old = json.loads(path.read_text())
+        del old["alive"]
+        path.write_text(json.dumps({**old, "format": 5}))
+    target = GridDir(tmp_path / "b")
+    for flags, reused in ((("--alive", "height"), 0), (("--alive", "healthy"), 2)):
+        spec = _spec("--horizon", "50", *flags)
+        configs = {cell: cell_config(spec, cell, target.run_dir(cell)) for cell in spec.cells()}
+        copied, _ = reuse_baselines(target, configs, source.root)
+        assert len(copied) == reused
+    assert RunDir(target.run_dir(copied[0])).read_config().alive == "healthy"
+
+
 @pytest.mark.parametrize(
     ("flags", "why"),
     [
         (("--horizon", "60"), "horizon"),
         (("--horizon", "50", "--costs", "visible"), "costs"),
+        (("--horizon", "50", "--alive", "height"), "alive"),
         (("--horizon", "50", "--agent.ppo.n-epochs", "3"), "agent"),
     ],
 )

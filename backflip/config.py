@@ -23,7 +23,8 @@ FORMAT = 6
 (before the configuration was saved whole) have no ``format`` key; format 2 had no
 ``--costs`` and no observation normalization, format 3 no reward normalization, format 4
 no ``--reward-training.shared-holdout`` and ``--reward-training.restandardize``, format 5
-no ``--alive`` (it read as ``healthy``, which is what `upgraded` fills in)."""
+no ``--alive`` and ``--schedule.human-pace`` (it read as ``--alive healthy`` and did not
+pace a person's run: what `upgraded` fills in)."""
 
 QueryMethod = Literal["uniform", "disagreement", "entropy"]
 Costs = Literal["hidden", "visible"]
@@ -145,6 +146,10 @@ class ScheduleConfig:
     human_first_labels: int = 10
     """with --oracle human: answers awaited before RL starts (an untrained reward teaches
     nothing)."""
+    human_pace: bool = True
+    """with --oracle human: each round waits until the person has answered (or skipped)
+    every query posed so far before posing more and training on, so training never runs
+    more than a round ahead of the answers."""
 
     def __post_init__(self) -> None:
         _require(self.rounds >= 1, "--rounds must be at least 1")
@@ -433,9 +438,11 @@ class TrainConfig:
 
 def upgraded(data: dict[str, Any]) -> dict[str, Any]:
     """A saved configuration in this version's format where it only lacks fields whose
-    default is what its version did (format 5: ``alive``); any other one unchanged."""
-    if data.get("format") == 5:
-        return {**data, "format": FORMAT, "alive": "healthy"}
+    value is what its version did (format 5: ``alive``, ``schedule.human_pace``); any
+    other one unchanged."""
+    if data.get("format") == 5 and isinstance(data.get("schedule"), dict):
+        schedule = {**data["schedule"], "human_pace": False}
+        return {**data, "format": FORMAT, "alive": "healthy", "schedule": schedule}
     return data
 
 

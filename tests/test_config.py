@@ -65,12 +65,14 @@ def test_a_config_json_this_version_cannot_read_is_refused(edit, message: str) -
         TrainConfig.from_json(data)
 
 
-def test_a_format_5_config_reads_as_the_healthy_bonus_it_had() -> None:
+def test_a_format_5_config_reads_as_what_that_version_did() -> None:
     data = json.loads(json.dumps(CUSTOM.to_json(), allow_nan=True))
     data.pop("alive")
+    data["schedule"].pop("human_pace")
     data["format"] = 5
-    assert TrainConfig.from_json(data) == CUSTOM
-    assert CUSTOM.alive == "healthy"
+    unpaced = dataclasses.replace(CUSTOM.schedule, human_pace=False)
+    assert TrainConfig.from_json(data) == dataclasses.replace(CUSTOM, schedule=unpaced)
+    assert CUSTOM.alive == "healthy" and CUSTOM.schedule.human_pace
     data["format"] = 4
     with pytest.raises(ConfigError, match="format 4"):
         TrainConfig.from_json(data)

@@ -54,10 +54,7 @@ def test_trainer_waits_for_a_person_then_trains_on_their_answers(tmp_path) -> No
             if claimed is None:
                 time.sleep(0.1)
                 continue
-            query, left_id, right_id = claimed
-            left, right = store.load_segment(left_id), store.load_segment(right_id)
-            label = float(left.oracle_return > right.oracle_return)
-            store.answer(query, Comparison(left_id, right_id, label, "human", "tester"))
+            _answer(store, claimed)
             answered += 1
         assert trainer.wait(timeout=60) == 0
         comparisons = store.comparisons(include_skipped=True)
@@ -66,6 +63,47 @@ def test_trainer_waits_for_a_person_then_trains_on_their_answers(tmp_path) -> No
     assert {(c.source, c.labeller) for c in comparisons} == {("human", "tester")}
     assert (run_dir / "summary.json").exists()
     assert "waiting for 10 labels" in (trainer.stdout.read() if trainer.stdout else "")
+
+
+def _answer(store, claimed) -> None:
+    """Answers a claimed query as the oracle would (the clip of higher return)."""
+    query, left_id, right_id = claimed
+    left, right = store.load_segment(left_id), store.load_segment(right_id)
+    label = float(left.oracle_return > right.oracle_return)
+    store.answer(query, Comparison(left_id, right_id, label, "human", "tester"))
+
+
+def test_trainer_waits_at_a_round_until_the_person_has_caught_up(tmp_path) -> None:
+    run_dir = tmp_path / "run"
+    env = {**os.environ, "MUJOCO_GL": "egl"}
+    trainer, deadline = start_trainer(
+        run_dir, env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+    )
+    with RunDir(run_dir).label_store() as store:
+        for _ in range(10):  # the first block, then nothing
+            claimed = store.claim_query("tester")
+            while claimed is None and time.time() < deadline:
+                time.sleep(0.1)
+                claimed = store.claim_query("tester")
+            _answer(store, claimed)
+
+        def waiting_after_rl() -> bool:
+            status = store.trainer_status()
+            return status.state == "waiting for labels" and (status.env_steps or 0) > 0
+
+        while not waiting_after_rl() and time.time() < deadline:
+            time.sleep(0.1)
+        assert waiting_after_rl() and store.pending_count() > 0
+        steps = store.trainer_status().env_steps
+        time.sleep(2.0)  # it sleeps: no steps, no summary, no fit without the answers
+        assert waiting_after_rl() and store.trainer_status().env_steps == steps
+        assert trainer.poll() is None and not (run_dir / "summary.json").exists()
+        while (claimed := store.claim_query("tester")) is not None:
+            _answer(store, claimed)
+        assert trainer.wait(timeout=60) == 0
+        assert store.n_answered() == 40
+    output = trainer.stdout.read() if trainer.stdout else ""
+    assert f"step {steps}: waiting for 30 unanswered queries" in output
 
 
 def test_trainer_and_a_synthetic_human_window_reach_the_budget(tmp_path) -> None:

@@ -51,8 +51,11 @@ class BackflipWeights:
     height: float = 5.0
     """per metre of torso height above standing height (1.25 m): jumping."""
     upright: float = 0.1
-    """for standing on the foot with the torso within 25 degrees of upright. Small: standing
-    still all episode (100) must not beat a flip (about 500)."""
+    """for standing on the foot alone with the torso within 25 degrees of upright. Small:
+    standing still all episode (100) must not beat a flip (about 500)."""
+    floor: float = 0.0
+    """cost per step while any part but the foot touches the floor: a landing on the back
+    or the head, a bounce on the torso, lying down."""
 
 
 def part_pitches(chain: np.ndarray) -> np.ndarray:
@@ -84,23 +87,23 @@ def body_pitch_rate(qvel: np.ndarray, masses: np.ndarray) -> float:
 def reward_terms(
     qpos: np.ndarray,
     qvel: np.ndarray,
-    foot_on_floor: bool,
-    off_floor: bool,
+    contact: int,
     masses: np.ndarray,
     weights: BackflipWeights,
 ) -> dict[str, float]:
     """The judge's reward per step as named terms ``reward_*``; the reward is their sum.
 
-    ``foot_on_floor``: the foot touches the floor; ``off_floor``: no part of the body does.
+    ``contact``: what touches the floor, :data:`AIR`, :data:`FOOT` or :data:`OTHER`.
     """
     height, pitch = float(qpos[1]), float(qpos[PITCH])
-    upright = math.cos(pitch) > math.cos(math.radians(25)) and foot_on_floor
+    upright = math.cos(pitch) > math.cos(math.radians(25)) and contact == FOOT
     backward = -body_pitch_rate(qvel, masses)
-    counted = off_floor or backward < 0
+    counted = contact == AIR or backward < 0
     return {
         "reward_rotation": weights.rotation * backward * float(counted),
         "reward_height": weights.height * max(0.0, height - STAND_HEIGHT),
         "reward_upright": weights.upright * float(upright),
+        "reward_floor": -weights.floor * float(contact == OTHER),
     }
 
 
@@ -129,7 +132,8 @@ class HopperBackflipEnv(MujocoEnv, utils.EzPickle):
     looks the same after each full turn.
 
     Reward (``reward="judge"``): the sum of ``info["reward_rotation"]``,
-    ``info["reward_height"]`` and ``info["reward_upright"]`` (see :class:`BackflipWeights`);
+    ``info["reward_height"]``, ``info["reward_upright"]`` and ``info["reward_floor"]`` (see
+    :class:`BackflipWeights`);
     no hidden control cost, so a person watching judges by the same reward.
     ``reward="handwritten"``: :func:`handwritten_reward`, as ``info["reward_handwritten"]``.
     """
@@ -141,6 +145,7 @@ class HopperBackflipEnv(MujocoEnv, utils.EzPickle):
         rotation_weight: float = BackflipWeights.rotation,
         height_weight: float = BackflipWeights.height,
         upright_weight: float = BackflipWeights.upright,
+        floor_weight: float = BackflipWeights.floor,
         reset_noise_scale: float = 5e-3,
         reward: Literal["judge", "handwritten"] = "judge",
         **kwargs: Any,
@@ -150,6 +155,7 @@ class HopperBackflipEnv(MujocoEnv, utils.EzPickle):
             rotation_weight,
             height_weight,
             upright_weight,
+            floor_weight,
             reset_noise_scale,
             reward,
             **kwargs,
@@ -157,7 +163,7 @@ class HopperBackflipEnv(MujocoEnv, utils.EzPickle):
         if reward not in ("judge", "handwritten"):
             raise ValueError(f"reward must be judge or handwritten, got {reward!r}")
         self.reward = reward
-        self.weights = BackflipWeights(rotation_weight, height_weight, upright_weight)
+        self.weights = BackflipWeights(rotation_weight, height_weight, upright_weight, floor_weight)
         self._reset_noise_scale = reset_noise_scale
         observation_space = gym.spaces.Box(-np.inf, np.inf, shape=(12,), dtype=np.float64)
         MujocoEnv.__init__(
@@ -183,15 +189,6 @@ class HopperBackflipEnv(MujocoEnv, utils.EzPickle):
             )
         )
 
-    def foot_on_floor(self) -> bool:
-        """Whether the foot touches the floor in the current contacts."""
-        pairs = np.sort(self.data.contact.geom[: self.data.ncon], axis=1)
-        return bool(np.any(np.all(pairs == self._foot_on_floor_pair, axis=1)))
-
-    def off_floor(self) -> bool:
-        """Whether no part of the body touches the floor in the current contacts."""
-        return not bool(np.any(self.data.contact.geom[: self.data.ncon] == self._floor))
-
     def floor_contact(self) -> int:
         """:data:`AIR`, :data:`FOOT` or :data:`OTHER`: what touches the floor now."""
         pairs = self.data.contact.geom[: self.data.ncon]
@@ -209,12 +206,7 @@ class HopperBackflipEnv(MujocoEnv, utils.EzPickle):
             terms = {"reward_handwritten": value}
         else:
             terms = reward_terms(
-                self.data.qpos,
-                self.data.qvel,
-                self.foot_on_floor(),
-                self.off_floor(),
-                self.masses,
-                self.weights,
+                self.data.qpos, self.data.qvel, self.floor_contact(), self.masses, self.weights
             )
         info = {name: np.float64(value) for name, value in terms.items()}
         if self.render_mode == "human":

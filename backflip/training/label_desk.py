@@ -155,6 +155,11 @@ class LabelDesk:
         """Queries posed so far: answered (skips included) or still waiting."""
         return self.store.n_answered() + self.store.pending_count()
 
+    def wait_until_none_pending(self, poll_s: float = 1.0) -> None:
+        """Sleeps until every query posed has been answered or skipped."""
+        while self.store.pending_count() > 0:
+            time.sleep(poll_s)
+
     def wait_for_answers(self, minimum: int, poll_s: float = 1.0) -> None:
         """Sleeps (no busy wait) until ``minimum`` non-skipped answers are in the store."""
         while self.store.n_answered(include_skipped=False) < minimum:

@@ -123,6 +123,21 @@ def wait_for_first_answers(run: Run, prefs: Preferences) -> None:
     prefs.desk.wait_for_answers(minimum)
 
 
+def wait_for_the_person(run: Run, prefs: Preferences, step: int) -> None:
+    """With a person answering: sleeps until every query posed so far is answered or
+    skipped, so that the agent does not train on far ahead of the labels."""
+    pending = prefs.store.pending_count()
+    if pending == 0:
+        return
+    prefs.store.set_trainer_status(state="waiting for labels", env_steps=step)
+    print(
+        f"step {step}: waiting for {pending} unanswered queries (`backflip label "
+        f"{run.run_dir.root}`; --schedule.no-human-pace trains on without them)",
+        flush=True,
+    )
+    prefs.desk.wait_until_none_pending()
+
+
 def fit(prefs: Preferences) -> bool:
     """Refits the reward model on every answer so far, if there are new ones: without new
     labels the reward stays as it is. Returns whether it refit."""
@@ -143,6 +158,8 @@ def preference_round(run: Run, step: int) -> None:
     if prefs is None:
         return
     prefs.pool.add(clips)
+    if run.config.oracle == "human" and run.config.schedule.human_pace:
+        wait_for_the_person(run, prefs, step)
     ask_due(prefs, step)
     if not fit(prefs):
         return

@@ -21,7 +21,10 @@ from backflip.envs.flips import (
     off_floor_in_states,
 )
 from backflip.envs.hopper_backflip import (
+    AIR,
     ENV_ID,
+    FOOT,
+    OTHER,
     PITCH,
     STAND_HEIGHT,
     BackflipWeights,
@@ -34,7 +37,7 @@ from backflip.envs.physics import physics_state, set_physics_state
 from backflip.envs.registration import HOPPER_BACKFLIP_HANDWRITTEN
 from backflip.evaluation import episode_returns
 
-TERMS = ("reward_rotation", "reward_height", "reward_upright")
+TERMS = ("reward_rotation", "reward_height", "reward_upright", "reward_floor")
 
 
 def rollout(seed: int, steps: int = 200) -> tuple[np.ndarray, list[float], list[dict]]:
@@ -103,7 +106,8 @@ def _rotation_term(off_floor: bool, qvel_pitch: list[float]) -> float:
     qpos[PITCH] = 1.0
     qvel[PITCH:] = qvel_pitch
     env.close()
-    terms = reward_terms(qpos, qvel, False, off_floor, base.masses, BackflipWeights())
+    contact = AIR if off_floor else OTHER
+    terms = reward_terms(qpos, qvel, contact, base.masses, BackflipWeights())
     return terms["reward_rotation"]
 
 
@@ -241,14 +245,33 @@ def test_floor_contacts_are_read_from_the_physics() -> None:
     base = env.unwrapped
     for _ in range(20):  # settles onto its foot
         env.step(np.zeros(3))
-    assert base.foot_on_floor() and not base.off_floor()
+    assert base.floor_contact() == FOOT
     _set_pose(env, pitch=0.0, height=STAND_HEIGHT + 1.0, pitch_rate=0.0)
     mujoco.mj_forward(base.model, base.data)
-    assert not base.foot_on_floor() and base.off_floor()
+    assert base.floor_contact() == AIR
     _set_pose(env, pitch=math.pi / 2, height=ON_THE_FLOOR, pitch_rate=0.0)  # lying down
     mujoco.mj_forward(base.model, base.data)
-    assert not base.off_floor()
+    assert base.floor_contact() == OTHER
     env.close()
+
+
+@pytest.mark.parametrize(
+    ("contact", "pitch", "upright", "floor"),
+    [
+        (FOOT, 0.1, 0.1, 0.0),  # standing on the foot: the upright bonus
+        (FOOT, 1.0, 0.0, 0.0),  # on the foot, leaning 57 degrees: nothing
+        (AIR, 0.1, 0.0, 0.0),  # in the air: neither
+        (OTHER, 0.1, 0.0, -2.0),  # torso, head or back on the floor: the floor cost
+    ],
+)
+def test_the_judge_pays_standing_on_the_foot_and_charges_the_rest_of_the_body_on_the_floor(
+    contact: int, pitch: float, upright: float, floor: float
+) -> None:
+    qpos, qvel = np.zeros(6), np.zeros(6)
+    qpos[1], qpos[PITCH] = STAND_HEIGHT, pitch
+    terms = reward_terms(qpos, qvel, contact, np.ones(4), BackflipWeights(floor=2.0))
+    assert terms["reward_upright"] == pytest.approx(upright)
+    assert terms["reward_floor"] == pytest.approx(floor)
 
 
 def test_the_hand_written_reward_is_openais_formula_in_gyms_observation() -> None:

@@ -204,6 +204,10 @@ CASES: dict[str, Case] = {
         _new_run("--steps", "10", "--rounds", "20"), ("--rounds 20 is more than --steps 10",)
     ),
     "old-mujoco-version": Case(_new_run("--env", "HalfCheetah-v3"), ("'HalfCheetah-v3'",)),
+    "alive-height-no-torso": Case(
+        _new_run("--alive", "height"),  # HalfCheetah: nothing to fall from
+        ("--alive height is known for Hopper-v5, Walker2d-v5, not 'HalfCheetah-v5'",),
+    ),
     "run-dir-is-file": Case(_run_dir_is_a_file, ("is a file, not a folder",)),
     "resume-labels-gone": Case(_labels_gone, ("labels.sqlite is missing",)),
     "eval-no-config": Case(_eval_no_config, ("not a backflip run (no config.json)",)),

@@ -45,17 +45,22 @@ class BackflipWeights:
 
     rotation: float = 1.0
     """per rad/s of backward rotation of the whole body (see :func:`body_pitch_rate`)
-    while no part of it touches the floor: turning in the air counts, rolling over on the
-    floor does not. Turning forward costs in full, in the air or not, so that turning back
-    in the air and forward on the floor does not pay."""
+    while no part of it touches the floor, after a take-off from the foot alone: turning
+    in the air counts, rolling over on the floor or bouncing off the torso does not.
+    Turning forward costs in full, in the air or not, so that turning back in the air and
+    forward on the floor does not pay."""
     height: float = 5.0
     """per metre of torso height above standing height (1.25 m): jumping."""
     upright: float = 0.1
     """for standing on the foot alone with the torso within 25 degrees of upright. Small:
     standing still all episode (100) must not beat a flip (about 500)."""
-    floor: float = 0.0
+    floor: float = 5.0
     """cost per step while any part but the foot touches the floor: a landing on the back
     or the head, a bounce on the torso, lying down."""
+    landing: float = 30.0
+    """per rad of backward turn in the air, paid at the step of landing on the foot alone
+    with the torso within 45 degrees of upright after a take-off from the foot: a flip
+    counts when it lands."""
 
 
 def part_pitches(chain: np.ndarray) -> np.ndarray:
@@ -88,23 +93,61 @@ def reward_terms(
     qpos: np.ndarray,
     qvel: np.ndarray,
     contact: int,
+    launched_from_foot: bool,
+    landed_turn: float,
     masses: np.ndarray,
     weights: BackflipWeights,
 ) -> dict[str, float]:
     """The judge's reward per step as named terms ``reward_*``; the reward is their sum.
 
-    ``contact``: what touches the floor, :data:`AIR`, :data:`FOOT` or :data:`OTHER`.
+    Args:
+        contact: what touches the floor, :data:`AIR`, :data:`FOOT` or :data:`OTHER`.
+        launched_from_foot: the current phase in the air began from the foot alone.
+        landed_turn: rad turned back in the air by a flip that lands upright on the foot
+            at this step (see :class:`AirPhase`), else 0.
     """
     height, pitch = float(qpos[1]), float(qpos[PITCH])
     upright = math.cos(pitch) > math.cos(math.radians(25)) and contact == FOOT
     backward = -body_pitch_rate(qvel, masses)
-    counted = contact == AIR or backward < 0
+    counted = (contact == AIR and launched_from_foot) or backward < 0
     return {
         "reward_rotation": weights.rotation * backward * float(counted),
         "reward_height": weights.height * max(0.0, height - STAND_HEIGHT),
         "reward_upright": weights.upright * float(upright),
         "reward_floor": -weights.floor * float(contact == OTHER),
+        "reward_landing": weights.landing * max(0.0, landed_turn),
     }
+
+
+LANDING_DEG = 45.0
+"""a landing counts with the torso within this of vertical (degrees)."""
+
+
+@dataclasses.dataclass
+class AirPhase:
+    """What the judge remembers of the current phase in the air, step by step."""
+
+    contact: int = FOOT
+    """what touched the floor at the previous step."""
+    from_foot: bool = False
+    """the current (or last) phase in the air began from the foot alone."""
+    turned: float = 0.0
+    """rad the whole body has turned back since that take-off."""
+
+    def step(self, contact: int, pitch: float, backward_rad: float) -> float:
+        """Advances by one env step (``backward_rad``: the body's backward turn in it);
+        returns the turn of a flip that lands upright on the foot now, else 0."""
+        landed = 0.0
+        if contact == AIR:
+            if self.contact != AIR:
+                self.from_foot, self.turned = self.contact == FOOT, 0.0
+            self.turned += backward_rad
+        elif self.contact == AIR:
+            upright = math.cos(pitch) > math.cos(math.radians(LANDING_DEG))
+            if self.from_foot and contact == FOOT and upright:
+                landed = self.turned
+        self.contact = contact
+        return landed
 
 
 HANDWRITTEN_VELOCITY_CLIP = 10.0
@@ -132,8 +175,8 @@ class HopperBackflipEnv(MujocoEnv, utils.EzPickle):
     looks the same after each full turn.
 
     Reward (``reward="judge"``): the sum of ``info["reward_rotation"]``,
-    ``info["reward_height"]``, ``info["reward_upright"]`` and ``info["reward_floor"]`` (see
-    :class:`BackflipWeights`);
+    ``info["reward_height"]``, ``info["reward_upright"]``, ``info["reward_floor"]`` and
+    ``info["reward_landing"]`` (see :class:`BackflipWeights`);
     no hidden control cost, so a person watching judges by the same reward.
     ``reward="handwritten"``: :func:`handwritten_reward`, as ``info["reward_handwritten"]``.
     """
@@ -146,6 +189,7 @@ class HopperBackflipEnv(MujocoEnv, utils.EzPickle):
         height_weight: float = BackflipWeights.height,
         upright_weight: float = BackflipWeights.upright,
         floor_weight: float = BackflipWeights.floor,
+        landing_weight: float = BackflipWeights.landing,
         reset_noise_scale: float = 5e-3,
         reward: Literal["judge", "handwritten"] = "judge",
         **kwargs: Any,
@@ -156,6 +200,7 @@ class HopperBackflipEnv(MujocoEnv, utils.EzPickle):
             height_weight,
             upright_weight,
             floor_weight,
+            landing_weight,
             reset_noise_scale,
             reward,
             **kwargs,
@@ -163,7 +208,10 @@ class HopperBackflipEnv(MujocoEnv, utils.EzPickle):
         if reward not in ("judge", "handwritten"):
             raise ValueError(f"reward must be judge or handwritten, got {reward!r}")
         self.reward = reward
-        self.weights = BackflipWeights(rotation_weight, height_weight, upright_weight, floor_weight)
+        self.weights = BackflipWeights(
+            rotation_weight, height_weight, upright_weight, floor_weight, landing_weight
+        )
+        self.air = AirPhase()
         self._reset_noise_scale = reset_noise_scale
         observation_space = gym.spaces.Box(-np.inf, np.inf, shape=(12,), dtype=np.float64)
         MujocoEnv.__init__(
@@ -205,8 +253,17 @@ class HopperBackflipEnv(MujocoEnv, utils.EzPickle):
             value = handwritten_reward(self.data.qpos, self.data.qvel, np.asarray(action))
             terms = {"reward_handwritten": value}
         else:
+            contact = self.floor_contact()
+            backward = -body_pitch_rate(self.data.qvel, self.masses) * self.dt
+            landed = self.air.step(contact, float(self.data.qpos[PITCH]), backward)
             terms = reward_terms(
-                self.data.qpos, self.data.qvel, self.floor_contact(), self.masses, self.weights
+                self.data.qpos,
+                self.data.qvel,
+                contact,
+                self.air.from_foot,
+                landed,
+                self.masses,
+                self.weights,
             )
         info = {name: np.float64(value) for name, value in terms.items()}
         if self.render_mode == "human":
@@ -218,4 +275,5 @@ class HopperBackflipEnv(MujocoEnv, utils.EzPickle):
         qpos = self.init_qpos + self.np_random.uniform(low, high, size=self.model.nq)
         qvel = self.init_qvel + self.np_random.uniform(low, high, size=self.model.nv)
         self.set_state(qpos, qvel)
+        self.air = AirPhase()
         return self._get_obs()

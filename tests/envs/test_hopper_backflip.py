@@ -27,6 +27,7 @@ from backflip.envs.hopper_backflip import (
     OTHER,
     PITCH,
     STAND_HEIGHT,
+    AirPhase,
     BackflipWeights,
     HopperBackflipEnv,
     handwritten_reward,
@@ -37,7 +38,7 @@ from backflip.envs.physics import physics_state, set_physics_state
 from backflip.envs.registration import HOPPER_BACKFLIP_HANDWRITTEN
 from backflip.evaluation import episode_returns
 
-TERMS = ("reward_rotation", "reward_height", "reward_upright", "reward_floor")
+TERMS = ("reward_rotation", "reward_height", "reward_upright", "reward_floor", "reward_landing")
 
 
 def rollout(seed: int, steps: int = 200) -> tuple[np.ndarray, list[float], list[dict]]:
@@ -80,7 +81,7 @@ def test_reward_is_the_sum_of_its_named_terms_and_the_oracle_sees_it_all() -> No
         assert reward == pytest.approx(sum(info[term] for term in TERMS), abs=1e-9)
         assert info["oracle_reward"] == pytest.approx(reward)  # no hidden control cost
     # A random Hopper falls: each term is non-zero somewhere, so none is dead code.
-    for term in TERMS[::2]:
+    for term in ("reward_rotation", "reward_upright"):
         assert any(info[term] != 0 for info in infos), term
 
 
@@ -107,7 +108,7 @@ def _rotation_term(off_floor: bool, qvel_pitch: list[float]) -> float:
     qvel[PITCH:] = qvel_pitch
     env.close()
     contact = AIR if off_floor else OTHER
-    terms = reward_terms(qpos, qvel, contact, base.masses, BackflipWeights())
+    terms = reward_terms(qpos, qvel, contact, True, 0.0, base.masses, BackflipWeights())
     return terms["reward_rotation"]
 
 
@@ -269,7 +270,7 @@ def test_the_judge_pays_standing_on_the_foot_and_charges_the_rest_of_the_body_on
 ) -> None:
     qpos, qvel = np.zeros(6), np.zeros(6)
     qpos[1], qpos[PITCH] = STAND_HEIGHT, pitch
-    terms = reward_terms(qpos, qvel, contact, np.ones(4), BackflipWeights(floor=2.0))
+    terms = reward_terms(qpos, qvel, contact, True, 0.0, np.ones(4), BackflipWeights(floor=2.0))
     assert terms["reward_upright"] == pytest.approx(upright)
     assert terms["reward_floor"] == pytest.approx(floor)
 
@@ -292,3 +293,37 @@ def test_the_hand_written_reward_is_openais_formula_in_gyms_observation() -> Non
     state = _set_pose(env, pitch=0.0, height=2.0, pitch_rate=5.0)
     assert handwritten_reward(state[1:7], state[7:], np.zeros(3)) < 0
     env.close()
+
+
+def test_turning_in_the_air_pays_only_after_a_take_off_from_the_foot() -> None:
+    qpos, qvel = np.zeros(6), np.zeros(6)
+    qvel[PITCH : PITCH + 4] = [-10.0, 0, 0, 0]  # the whole body turning back at 10 rad/s
+    for launched, rotation in ((True, 10.0), (False, 0.0)):  # from the foot; off the torso
+        terms = reward_terms(qpos, qvel, AIR, launched, 0.0, np.ones(4), BackflipWeights())
+        assert terms["reward_rotation"] == pytest.approx(rotation)
+
+
+@pytest.mark.parametrize(
+    ("take_off", "land", "pitch", "paid"),
+    [
+        (FOOT, FOOT, 0.2, True),  # from the foot, onto the foot, upright: a flip lands
+        (OTHER, FOOT, 0.2, False),  # bounced off the torso
+        (FOOT, OTHER, 0.2, False),  # landed on the back or head
+        (FOOT, FOOT, 1.2, False),  # on the foot, but 69 degrees off upright
+    ],
+)
+def test_a_landing_pays_the_turn_in_the_air_only_when_clean(
+    take_off: int, land: int, pitch: float, paid: bool
+) -> None:
+    air = AirPhase(contact=take_off)
+    assert air.step(AIR, 0.0, 0.1) == 0.0
+    for _ in range(59):
+        assert air.step(AIR, 0.0, 0.1) == 0.0
+    assert air.from_foot == (take_off == FOOT)
+    landed = air.step(land, pitch, 0.0)
+    assert landed == (pytest.approx(6.0) if paid else 0.0)
+    terms = reward_terms(
+        np.zeros(6), np.zeros(6), land, air.from_foot, landed, np.ones(4),
+        BackflipWeights(landing=10.0),
+    )  # fmt: skip
+    assert terms["reward_landing"] == (pytest.approx(60.0) if paid else 0.0)

@@ -45,8 +45,8 @@ class BackflipWeights:
 
     rotation: float = 1.0
     """per rad/s of backward rotation of the whole body (see :func:`body_pitch_rate`)
-    while no part of it touches the floor, after a take-off from the foot alone: turning
-    in the air counts, rolling over on the floor or bouncing off the torso does not.
+    while no part of it touches the floor (after a take-off from the foot alone, with
+    ``takeoff="foot"``): turning in the air counts, rolling over on the floor does not.
     Turning forward costs in full, in the air or not, so that turning back in the air and
     forward on the floor does not pay."""
     height: float = 5.0
@@ -54,13 +54,16 @@ class BackflipWeights:
     upright: float = 0.1
     """for standing on the foot alone with the torso within 25 degrees of upright. Small:
     standing still all episode (100) must not beat a flip (about 500)."""
-    floor: float = 5.0
+    floor: float = 0.0
     """cost per step while any part but the foot touches the floor: a landing on the back
     or the head, a bounce on the torso, lying down."""
-    landing: float = 30.0
+    landing: float = 0.0
     """per rad of backward turn in the air, paid at the step of landing on the foot alone
     with the torso within 45 degrees of upright after a take-off from the foot: a flip
     counts when it lands."""
+    takeoff: Literal["any", "foot"] = "any"
+    """what a phase in the air must take off from for its turn to count in ``rotation``:
+    anything, or the foot alone (bouncing off the torso or head then earns nothing)."""
 
 
 def part_pitches(chain: np.ndarray) -> np.ndarray:
@@ -109,7 +112,8 @@ def reward_terms(
     height, pitch = float(qpos[1]), float(qpos[PITCH])
     upright = math.cos(pitch) > math.cos(math.radians(25)) and contact == FOOT
     backward = -body_pitch_rate(qvel, masses)
-    counted = (contact == AIR and launched_from_foot) or backward < 0
+    in_air = contact == AIR and (weights.takeoff == "any" or launched_from_foot)
+    counted = in_air or backward < 0
     return {
         "reward_rotation": weights.rotation * backward * float(counted),
         "reward_height": weights.height * max(0.0, height - STAND_HEIGHT),
@@ -190,6 +194,7 @@ class HopperBackflipEnv(MujocoEnv, utils.EzPickle):
         upright_weight: float = BackflipWeights.upright,
         floor_weight: float = BackflipWeights.floor,
         landing_weight: float = BackflipWeights.landing,
+        takeoff: Literal["any", "foot"] = BackflipWeights.takeoff,
         reset_noise_scale: float = 5e-3,
         reward: Literal["judge", "handwritten"] = "judge",
         **kwargs: Any,
@@ -201,6 +206,7 @@ class HopperBackflipEnv(MujocoEnv, utils.EzPickle):
             upright_weight,
             floor_weight,
             landing_weight,
+            takeoff,
             reset_noise_scale,
             reward,
             **kwargs,
@@ -209,7 +215,7 @@ class HopperBackflipEnv(MujocoEnv, utils.EzPickle):
             raise ValueError(f"reward must be judge or handwritten, got {reward!r}")
         self.reward = reward
         self.weights = BackflipWeights(
-            rotation_weight, height_weight, upright_weight, floor_weight, landing_weight
+            rotation_weight, height_weight, upright_weight, floor_weight, landing_weight, takeoff
         )
         self.air = AirPhase()
         self._reset_noise_scale = reset_noise_scale

@@ -295,12 +295,15 @@ def test_the_hand_written_reward_is_openais_formula_in_gyms_observation() -> Non
     env.close()
 
 
-def test_turning_in_the_air_pays_only_after_a_take_off_from_the_foot() -> None:
+def test_with_takeoff_foot_turning_in_the_air_pays_only_after_a_take_off_from_the_foot() -> None:
     qpos, qvel = np.zeros(6), np.zeros(6)
     qvel[PITCH : PITCH + 4] = [-10.0, 0, 0, 0]  # the whole body turning back at 10 rad/s
+    foot = BackflipWeights(takeoff="foot")
     for launched, rotation in ((True, 10.0), (False, 0.0)):  # from the foot; off the torso
-        terms = reward_terms(qpos, qvel, AIR, launched, 0.0, np.ones(4), BackflipWeights())
+        terms = reward_terms(qpos, qvel, AIR, launched, 0.0, np.ones(4), foot)
         assert terms["reward_rotation"] == pytest.approx(rotation)
+    terms = reward_terms(qpos, qvel, AIR, False, 0.0, np.ones(4), BackflipWeights())
+    assert terms["reward_rotation"] == pytest.approx(10.0)  # takeoff="any", the default
 
 
 @pytest.mark.parametrize(

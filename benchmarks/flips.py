@@ -4,7 +4,7 @@ policy's on the same episodes (see README, "The backflip").
 
 One row per (env, label budget or true-reward baseline); "seeds ≥ 2 clean" counts the
 seeds whose runs make at least two clean flips per episode and at least one in the last
-quarter (issue 14's target: it lands and goes again).
+quarter (the README's target for the backflip: it lands and goes again).
 
     python benchmarks/flips.py grids/backflip
 """

@@ -94,16 +94,16 @@ def body_pitch_rate(qvel: np.ndarray, masses: np.ndarray) -> float:
 
 def reward_terms(
     qpos: np.ndarray,
-    qvel: np.ndarray,
+    backward: float,
     contact: int,
     launched_from_foot: bool,
     landed_turn: float,
-    masses: np.ndarray,
     weights: BackflipWeights,
 ) -> dict[str, float]:
     """The judge's reward per step as named terms ``reward_*``; the reward is their sum.
 
     Args:
+        backward: rad/s at which the whole body turns back (minus :func:`body_pitch_rate`).
         contact: what touches the floor, :data:`AIR`, :data:`FOOT` or :data:`OTHER`.
         launched_from_foot: the current phase in the air began from the foot alone.
         landed_turn: rad turned back in the air by a flip that lands upright on the foot
@@ -111,7 +111,6 @@ def reward_terms(
     """
     height, pitch = float(qpos[1]), float(qpos[PITCH])
     upright = math.cos(pitch) > math.cos(math.radians(25)) and contact == FOOT
-    backward = -body_pitch_rate(qvel, masses)
     in_air = contact == AIR and (weights.takeoff == "any" or launched_from_foot)
     counted = in_air or backward < 0
     return {
@@ -260,16 +259,10 @@ class HopperBackflipEnv(MujocoEnv, utils.EzPickle):
             terms = {"reward_handwritten": value}
         else:
             contact = self.floor_contact()
-            backward = -body_pitch_rate(self.data.qvel, self.masses) * self.dt
-            landed = self.air.step(contact, float(self.data.qpos[PITCH]), backward)
+            backward = -body_pitch_rate(self.data.qvel, self.masses)
+            landed = self.air.step(contact, float(self.data.qpos[PITCH]), backward * self.dt)
             terms = reward_terms(
-                self.data.qpos,
-                self.data.qvel,
-                contact,
-                self.air.from_foot,
-                landed,
-                self.masses,
-                self.weights,
+                self.data.qpos, backward, contact, self.air.from_foot, landed, self.weights
             )
         info = {name: np.float64(value) for name, value in terms.items()}
         if self.render_mode == "human":

@@ -9,6 +9,7 @@ module imports nothing heavy: ``backflip --help`` stays fast.
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 import typing
 from pathlib import Path
@@ -18,13 +19,13 @@ import tyro
 
 from backflip.errors import BackflipError
 
-FORMAT = 6
+FORMAT = 7
 """Version of the run-directory layout, saved in ``config.json``. Runs of format 1
 (before the configuration was saved whole) have no ``format`` key; format 2 had no
 ``--costs`` and no observation normalization, format 3 no reward normalization, format 4
 no ``--reward-training.shared-holdout`` and ``--reward-training.restandardize``, format 5
 no ``--alive`` and ``--schedule.human-pace`` (it read as ``--alive healthy`` and did not
-pace a person's run: what `upgraded` fills in)."""
+pace a person's run: what `upgraded` fills in), format 6 no ``--env-kwargs`` (none)."""
 
 QueryMethod = Literal["uniform", "disagreement", "entropy"]
 Costs = Literal["hidden", "visible"]
@@ -356,6 +357,10 @@ class TrainConfig:
     """what a walker earns for staying up (Hopper-v5, Walker2d-v5): healthy, the env's 1 a
     step in a healthy pose; height, its torso's height above the start instead, in m (the
     paper's code, rl-teacher), for the oracle, --reward true and the evaluation alike."""
+    env_kwargs: tuple[str, ...] = ()
+    """KEY=VALUE arguments for the env's constructor, e.g. takeoff=upright
+    landing_weight=30 for the backflip judge; a VALUE is read as JSON where it parses
+    (numbers, true, false), else as text."""
     oracle: Literal["synthetic", "human"] = "synthetic"
     """who answers queries: the synthetic teacher, or a person in `backflip label`."""
     device: Literal["auto", "cpu", "cuda"] = "auto"
@@ -400,6 +405,12 @@ class TrainConfig:
             flag = "--" + name.replace("_", "-")
             _require(value is None or value > 0, f"{flag} must be positive, got {value}")
         _require(self.eval_episodes >= 1, "--eval-episodes must be at least 1")
+        for item in self.env_kwargs:
+            key, equals, _ = item.partition("=")
+            _require(
+                bool(equals) and key.isidentifier(),
+                f"--env-kwargs {item!r}: give KEY=VALUE, e.g. landing_weight=30",
+            )
         _require(
             not self.label_window or self.oracle == "human", "--label-window needs --oracle human"
         )
@@ -408,6 +419,10 @@ class TrainConfig:
         if self.run_dir is not None:
             return self.run_dir
         return Path("runs") / f"{self.env.replace('/', '_')}-{self.algo}-{self.reward}-s{self.seed}"
+
+    def env_kwargs_dict(self) -> dict[str, Any]:
+        """``--env-kwargs`` as keyword arguments for the env's constructor."""
+        return dict(_env_kwarg(item) for item in self.env_kwargs)
 
     def resolved_eval_horizon(self, horizon: int) -> int:
         """Evaluation episode length, given the (resolved) training ``horizon``."""
@@ -436,13 +451,23 @@ class TrainConfig:
         return dataclasses.replace(config, run_dir=Path(run_dir) if run_dir else None)
 
 
+def _env_kwarg(item: str) -> tuple[str, Any]:
+    key, _, text = item.partition("=")
+    try:
+        return key, json.loads(text)
+    except json.JSONDecodeError:
+        return key, text
+
+
 def upgraded(data: dict[str, Any]) -> dict[str, Any]:
     """A saved configuration in this version's format where it only lacks fields whose
-    value is what its version did (format 5: ``alive``, ``schedule.human_pace``); any
-    other one unchanged."""
+    value is what its version did (format 5: ``alive``, ``schedule.human_pace``; format
+    6: ``env_kwargs``); any other one unchanged."""
     if data.get("format") == 5 and isinstance(data.get("schedule"), dict):
         schedule = {**data["schedule"], "human_pace": False}
-        return {**data, "format": FORMAT, "alive": "healthy", "schedule": schedule}
+        data = {**data, "format": 6, "alive": "healthy", "schedule": schedule}
+    if data.get("format") == 6:
+        data = {**data, "format": FORMAT, "env_kwargs": []}
     return data
 
 

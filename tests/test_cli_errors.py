@@ -204,6 +204,14 @@ CASES: dict[str, Case] = {
         _new_run("--steps", "10", "--rounds", "20"), ("--rounds 20 is more than --steps 10",)
     ),
     "old-mujoco-version": Case(_new_run("--env", "HalfCheetah-v3"), ("'HalfCheetah-v3'",)),
+    "env-kwargs-no-equals": Case(
+        _new_run("--env-kwargs", "landing_weight"),
+        ("--env-kwargs 'landing_weight': give KEY=VALUE",),
+    ),
+    "env-kwargs-unknown": Case(
+        _new_run("--env", "backflip/HopperBackflip-v0", "--env-kwargs", "wings=2"),
+        ("cannot be made with --env-kwargs wings=2",),
+    ),
     "alive-height-no-torso": Case(
         _new_run("--alive", "height"),  # HalfCheetah: nothing to fall from
         ("--alive height is known for Hopper-v5, Walker2d-v5, not 'HalfCheetah-v5'",),

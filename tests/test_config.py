@@ -78,6 +78,21 @@ def test_a_format_5_config_reads_as_what_that_version_did() -> None:
         TrainConfig.from_json(data)
 
 
+def test_a_format_6_config_reads_as_a_run_without_env_kwargs() -> None:
+    data = json.loads(json.dumps(CUSTOM.to_json(), allow_nan=True))
+    data.pop("env_kwargs")
+    data["format"] = 6
+    assert TrainConfig.from_json(data) == CUSTOM
+
+
+def test_env_kwargs_read_numbers_and_booleans_as_json_and_the_rest_as_text() -> None:
+    config = TrainConfig(
+        run_dir=Path("runs/x"), env_kwargs=("landing_weight=30", "takeoff=upright", "flag=true")
+    )
+    assert config.env_kwargs_dict() == {"landing_weight": 30, "takeoff": "upright", "flag": True}
+    assert TrainConfig.from_json(json.loads(json.dumps(config.to_json()))) == config
+
+
 def test_differences_name_nested_flags_and_ignore_resumable_ones() -> None:
     given = dataclasses.replace(
         CUSTOM,

@@ -8,7 +8,7 @@ from typing import Literal
 import torch
 from stable_baselines3 import PPO, SAC
 from stable_baselines3.common.base_class import BaseAlgorithm
-from stable_baselines3.common.logger import configure
+from stable_baselines3.common.logger import Logger, configure
 from stable_baselines3.common.vec_env import VecEnv
 
 from backflip.config import AgentConfig
@@ -86,4 +86,7 @@ def make_agent(
         raise ValueError(f"unknown algo {algo!r}; choose sac or ppo")
     if tensorboard_log is not None:
         agent.set_logger(configure(str(tensorboard_log / "agent"), ["tensorboard"]))
+    else:
+        # SB3's default logger makes an empty folder in the temp dir at every learn().
+        agent.set_logger(Logger(folder=None, output_formats=[]))
     return agent

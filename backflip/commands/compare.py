@@ -9,8 +9,20 @@ from backflip.errors import UsageError
 from backflip.grid.stats import normalized_score
 from backflip.storage.run_dir import RunDir
 
-SAME = ("env_id", "algo", "costs", "alive", "steps", "seed", "eval_episodes", "eval_horizon")
+SAME = (
+    "env_id",
+    "env_kwargs",
+    "algo",
+    "costs",
+    "alive",
+    "steps",
+    "seed",
+    "eval_episodes",
+    "eval_horizon",
+)
 """What two runs must share to be compared."""
+UNSAID: dict[str, object] = {"alive": "healthy", "env_kwargs": []}
+"""What a summary from before these keys were saved had."""
 
 
 def _summary(root: Path) -> dict[str, object]:
@@ -29,7 +41,11 @@ def run_compare(args: CompareArgs) -> int:
     learned, baseline = _summary(args.learned), _summary(args.baseline)
     if baseline.get("reward") != "true":
         raise UsageError(f"{args.baseline} is not a true-reward run (--reward true)")
-    differ = [key for key in SAME if learned.get(key) != baseline.get(key)]
+    differ = [
+        key
+        for key in SAME
+        if learned.get(key, UNSAID.get(key)) != baseline.get(key, UNSAID.get(key))
+    ]
     if differ:
         raise UsageError(f"the runs differ in {', '.join(differ)}: they cannot be compared")
     mine = float(learned["eval_true_return_mean"])  # type: ignore[arg-type]

@@ -8,11 +8,13 @@ from pathlib import Path
 import torch
 
 from backflip.commands.args import VideoArgs
+from backflip.envs.registration import BACKFLIP_ENVS
 from backflip.envs.render import ClipRenderer
 from backflip.errors import UsageError
 from backflip.training.checkpoints import load_reward_model
 from backflip.training.saved_run import SavedRun
 from backflip.video.curves import curves_png
+from backflip.video.flip_strip import flip_strip
 from backflip.video.pairs_video import pairs_video
 from backflip.video.policy_videos import policy_video, progress_video
 
@@ -37,8 +39,10 @@ def writable_folder(folder: Path) -> Path:
 
 
 def make_videos(args: VideoArgs) -> dict[str, Path]:
-    """Writes ``policy.mp4``, ``progress.mp4``, ``pairs.mp4`` (learned-reward runs) and
-    ``curves.png`` into ``--out`` (default ``RUN_DIR/videos``); returns what it wrote."""
+    """Writes ``policy.mp4``, ``progress.mp4``, ``pairs.mp4`` (learned-reward runs),
+    ``curves.png`` and, on the backflip envs where the evaluation episodes hold a clean
+    backflip, ``flip_strip.png`` into ``--out`` (default ``RUN_DIR/videos``); returns what
+    it wrote."""
     device = torch.device("cpu")
     run = SavedRun.open(args.run_dir, device)
     folder = writable_folder(args.out or run.run_dir.videos)
@@ -55,6 +59,14 @@ def make_videos(args: VideoArgs) -> dict[str, Path]:
             model = load_reward_model(run.checkpoint, device)
             written["pairs"] = folder / "pairs.mp4"
             pairs_video(run, renderer, model, written["pairs"])
+        if run.config.env in BACKFLIP_ENVS:
+            strip = folder / "flip_strip.png"
+            episode = flip_strip(run, renderer, strip, run.config.eval_episodes)
+            if episode is None:
+                print(f"no clean backflip in {run.config.eval_episodes} evaluation episodes")
+            else:
+                written["flip strip"] = strip
+                print(f"flip_strip.png: the first clean backflip, evaluation episode {episode}")
         written["curves"] = folder / "curves.png"
         curves_png(
             run.run_dir.metrics,

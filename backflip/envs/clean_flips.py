@@ -22,6 +22,7 @@ is not counted.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -42,16 +43,29 @@ def _off_vertical(pitch: np.ndarray) -> np.ndarray:
     return np.abs(np.angle(np.exp(1j * pitch)))
 
 
-def clean_flips(
+@dataclasses.dataclass(frozen=True)
+class CleanFlip:
+    """One airborne phase that made clean backflips (steps index the episode's states)."""
+
+    take_off: int
+    """the last step on the foot before the phase."""
+    land: int
+    """the first step back on the foot."""
+    turns: int
+    """clean backflips it made (two for a double turn)."""
+
+
+def clean_flip_phases(
     contacts: np.ndarray, torso: np.ndarray, body: np.ndarray, stay_steps: int
-) -> np.ndarray:
-    """``(T,)`` clean backflips completed up to each step.
+) -> list[CleanFlip]:
+    """The airborne phases that made clean backflips, in order.
 
     Args:
         contacts: ``(T,)`` what touches the floor: ``AIR``, ``FOOT`` or ``OTHER``.
         torso: ``(T,)`` torso pitch (rad, ``qpos[2]``: it falls as the body turns back).
         body: ``(T,)`` unwrapped pitch of the whole body (rad).
-        stay_steps: steps after landing that it must stay up (see :data:`STAY_S`).
+        stay_steps: steps after landing that it must stay up (see :data:`STAY_S`); a
+            phase that lands later than ``T - 1 - stay_steps`` is not counted.
     """
     contacts, torso, body = np.asarray(contacts), np.asarray(torso), np.asarray(body)
     upright = _off_vertical(torso) <= math.radians(UPRIGHT_DEG)
@@ -60,7 +74,7 @@ def clean_flips(
     air = np.concatenate(([False], contacts == AIR, [False]))
     starts = np.flatnonzero(~air[:-1] & air[1:])  # first airborne step of each phase
     ends = np.flatnonzero(air[:-1] & ~air[1:])  # first step back on the floor
-    flips = np.zeros(len(contacts), dtype=np.int64)
+    found = []
     for start, land in zip(starts, ends, strict=True):
         take_off, done = start - 1, land + stay_steps
         if take_off < 0 or done >= len(contacts):
@@ -73,8 +87,19 @@ def clean_flips(
             np.all(_off_vertical(torso[stay]) <= math.radians(FALL_DEG))
         )
         if turned >= least_turn and stays_up:
-            # A double turn in one phase is two flips.
-            flips[done:] += int((turned + 2 * math.radians(UPRIGHT_DEG)) // (2 * math.pi))
+            turns = int((turned + 2 * math.radians(UPRIGHT_DEG)) // (2 * math.pi))
+            found.append(CleanFlip(int(take_off), int(land), turns))
+    return found
+
+
+def clean_flips(
+    contacts: np.ndarray, torso: np.ndarray, body: np.ndarray, stay_steps: int
+) -> np.ndarray:
+    """``(T,)`` clean backflips completed up to each step (arguments as
+    :func:`clean_flip_phases`): a flip counts at the end of its stay on the foot."""
+    flips = np.zeros(len(contacts), dtype=np.int64)
+    for flip in clean_flip_phases(contacts, torso, body, stay_steps):
+        flips[flip.land + stay_steps :] += flip.turns
     return flips
 
 
@@ -84,4 +109,16 @@ def clean_flips_in_states(states: np.ndarray, contacts: np.ndarray | None = None
     :func:`floor_contacts_in_states`, if already known."""
     contacts = floor_contacts_in_states(states) if contacts is None else contacts
     pitches, body = chain_pitches(states)
-    return clean_flips(contacts, pitches[:, 0], body, round(STAY_S / physics_env().dt))
+    return clean_flips(contacts, pitches[:, 0], body, stay_steps())
+
+
+def clean_flip_phases_in_states(states: np.ndarray) -> list[CleanFlip]:
+    """:func:`clean_flip_phases` of the ``(T, 1 + nq + nv)`` physics states of one
+    backflip-env episode."""
+    pitches, body = chain_pitches(states)
+    return clean_flip_phases(floor_contacts_in_states(states), pitches[:, 0], body, stay_steps())
+
+
+def stay_steps() -> int:
+    """:data:`STAY_S` in steps of the backflip env."""
+    return round(STAY_S / physics_env().dt)

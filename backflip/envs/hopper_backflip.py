@@ -39,14 +39,23 @@ CAMERA: dict[str, Any] = {
 }
 
 
+LANDING_DEG = 45.0
+"""a take-off or landing counts as upright with the torso within this of vertical
+(degrees)."""
+Takeoff = Literal["any", "foot", "upright"]
+TAKEOFFS: tuple[Takeoff, ...] = ("any", "foot", "upright")
+"""How a phase in the air took off, from least to most: from anything, from the foot alone,
+from the foot alone with the torso within :data:`LANDING_DEG` of vertical (a jump)."""
+
+
 @dataclasses.dataclass(frozen=True)
 class BackflipWeights:
     """Weights of the reward terms (per env step; one step is 0.008 s)."""
 
     rotation: float = 1.0
     """per rad/s of backward rotation of the whole body (see :func:`body_pitch_rate`)
-    while no part of it touches the floor (after a take-off from the foot alone, with
-    ``takeoff="foot"``): turning in the air counts, rolling over on the floor does not.
+    while no part of it touches the floor, in a phase in the air that took off as
+    ``takeoff`` says: turning in the air counts, rolling over on the floor does not.
     Turning forward costs in full, in the air or not, so that turning back in the air and
     forward on the floor does not pay."""
     height: float = 5.0
@@ -59,11 +68,31 @@ class BackflipWeights:
     or the head, a bounce on the torso, lying down."""
     landing: float = 0.0
     """per rad of backward turn in the air, paid at the step of landing on the foot alone
-    with the torso within 45 degrees of upright after a take-off from the foot: a flip
-    counts when it lands."""
-    takeoff: Literal["any", "foot"] = "any"
-    """what a phase in the air must take off from for its turn to count in ``rotation``:
-    anything, or the foot alone (bouncing off the torso or head then earns nothing)."""
+    with the torso within :data:`LANDING_DEG` of upright after a take-off from the foot
+    (at least, or as ``takeoff`` says): a flip counts when it lands."""
+    takeoff: Takeoff = "any"
+    """what a phase in the air must take off from for its turn to count in ``rotation``
+    (see :data:`TAKEOFFS`): with ``foot``, bouncing off the torso or head earns nothing;
+    with ``upright``, falling backward off the foot earns nothing either."""
+    unlanded: float = 0.0
+    """share of a phase's ``rotation`` reward taken back at its touchdown, times
+    (1 - cos(torso pitch)) / 2 then (0 upright, 1 upside down): with 1 a half turn that
+    lands on the head nets nothing and a whole turn that lands upright keeps it all; with
+    0.5 the kept reward still grows with the turn, so partial flips lead to whole ones."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Touchdown:
+    """A phase in the air that ended at this step."""
+
+    turned: float
+    """rad the whole body turned back in the air."""
+    launch: int
+    """how it took off: an index in :data:`TAKEOFFS`."""
+    pitch: float
+    """the torso's pitch when it ended (rad)."""
+    clean: bool
+    """it ended on the foot alone with the torso within :data:`LANDING_DEG` of upright."""
 
 
 def part_pitches(chain: np.ndarray) -> np.ndarray:
@@ -96,34 +125,45 @@ def reward_terms(
     qpos: np.ndarray,
     backward: float,
     contact: int,
-    launched_from_foot: bool,
-    landed_turn: float,
+    launch: int,
+    touchdown: Touchdown | None,
     weights: BackflipWeights,
+    dt: float,
 ) -> dict[str, float]:
     """The judge's reward per step as named terms ``reward_*``; the reward is their sum.
 
     Args:
         backward: rad/s at which the whole body turns back (minus :func:`body_pitch_rate`).
         contact: what touches the floor, :data:`AIR`, :data:`FOOT` or :data:`OTHER`.
-        launched_from_foot: the current phase in the air began from the foot alone.
-        landed_turn: rad turned back in the air by a flip that lands upright on the foot
-            at this step (see :class:`AirPhase`), else 0.
+        launch: how the current (or last) phase in the air took off, an index in
+            :data:`TAKEOFFS`.
+        touchdown: the phase in the air that ended at this step, if one did.
+        dt: seconds per env step.
     """
     height, pitch = float(qpos[1]), float(qpos[PITCH])
     upright = math.cos(pitch) > math.cos(math.radians(25)) and contact == FOOT
-    in_air = contact == AIR and (weights.takeoff == "any" or launched_from_foot)
-    counted = in_air or backward < 0
+    least = TAKEOFFS.index(weights.takeoff)
+    counted = (contact == AIR and launch >= least) or backward < 0
+    landing = unlanded = 0.0
+    if touchdown is not None and touchdown.turned > 0:
+        if touchdown.clean and touchdown.launch >= max(1, least):
+            landing = weights.landing * touchdown.turned
+        if touchdown.launch >= least:
+            # What the rotation term paid for this phase is the sum of its rates.
+            paid = weights.rotation * touchdown.turned / dt
+            unlanded = -weights.unlanded * paid * (1 - math.cos(touchdown.pitch)) / 2
     return {
         "reward_rotation": weights.rotation * backward * float(counted),
         "reward_height": weights.height * max(0.0, height - STAND_HEIGHT),
         "reward_upright": weights.upright * float(upright),
         "reward_floor": -weights.floor * float(contact == OTHER),
-        "reward_landing": weights.landing * max(0.0, landed_turn),
+        "reward_landing": landing,
+        "reward_unlanded": unlanded,
     }
 
 
-LANDING_DEG = 45.0
-"""a landing counts with the torso within this of vertical (degrees)."""
+def _near_upright(pitch: float) -> bool:
+    return math.cos(pitch) > math.cos(math.radians(LANDING_DEG))
 
 
 @dataclasses.dataclass
@@ -132,25 +172,29 @@ class AirPhase:
 
     contact: int = FOOT
     """what touched the floor at the previous step."""
-    from_foot: bool = False
-    """the current (or last) phase in the air began from the foot alone."""
+    pitch: float = 0.0
+    """the torso's pitch at the previous step (rad)."""
+    launch: int = 0
+    """how the current (or last) phase in the air took off: an index in :data:`TAKEOFFS`."""
     turned: float = 0.0
     """rad the whole body has turned back since that take-off."""
 
-    def step(self, contact: int, pitch: float, backward_rad: float) -> float:
-        """Advances by one env step (``backward_rad``: the body's backward turn in it);
-        returns the turn of a flip that lands upright on the foot now, else 0."""
-        landed = 0.0
+    def step(self, contact: int, pitch: float, backward_rad: float) -> Touchdown | None:
+        """Advances by one env step (``contact`` and torso ``pitch`` after it,
+        ``backward_rad``: the body's backward turn in it); returns the phase in the air
+        that ended with this step, if one did."""
+        touchdown = None
         if contact == AIR:
             if self.contact != AIR:
-                self.from_foot, self.turned = self.contact == FOOT, 0.0
+                from_foot = self.contact == FOOT
+                self.launch = int(from_foot) + int(from_foot and _near_upright(self.pitch))
+                self.turned = 0.0
             self.turned += backward_rad
         elif self.contact == AIR:
-            upright = math.cos(pitch) > math.cos(math.radians(LANDING_DEG))
-            if self.from_foot and contact == FOOT and upright:
-                landed = self.turned
-        self.contact = contact
-        return landed
+            clean = contact == FOOT and _near_upright(pitch)
+            touchdown = Touchdown(self.turned, self.launch, pitch, clean)
+        self.contact, self.pitch = contact, pitch
+        return touchdown
 
 
 HANDWRITTEN_VELOCITY_CLIP = 10.0
@@ -178,8 +222,8 @@ class HopperBackflipEnv(MujocoEnv, utils.EzPickle):
     looks the same after each full turn.
 
     Reward (``reward="judge"``): the sum of ``info["reward_rotation"]``,
-    ``info["reward_height"]``, ``info["reward_upright"]``, ``info["reward_floor"]`` and
-    ``info["reward_landing"]`` (see :class:`BackflipWeights`);
+    ``info["reward_height"]``, ``info["reward_upright"]``, ``info["reward_floor"]``,
+    ``info["reward_landing"]`` and ``info["reward_unlanded"]`` (see :class:`BackflipWeights`);
     no hidden control cost, so a person watching judges by the same reward.
     ``reward="handwritten"``: :func:`handwritten_reward`, as ``info["reward_handwritten"]``.
     """
@@ -193,7 +237,8 @@ class HopperBackflipEnv(MujocoEnv, utils.EzPickle):
         upright_weight: float = BackflipWeights.upright,
         floor_weight: float = BackflipWeights.floor,
         landing_weight: float = BackflipWeights.landing,
-        takeoff: Literal["any", "foot"] = BackflipWeights.takeoff,
+        takeoff: Takeoff = BackflipWeights.takeoff,
+        unlanded_weight: float = BackflipWeights.unlanded,
         reset_noise_scale: float = 5e-3,
         reward: Literal["judge", "handwritten"] = "judge",
         **kwargs: Any,
@@ -206,15 +251,24 @@ class HopperBackflipEnv(MujocoEnv, utils.EzPickle):
             floor_weight,
             landing_weight,
             takeoff,
+            unlanded_weight,
             reset_noise_scale,
             reward,
             **kwargs,
         )
         if reward not in ("judge", "handwritten"):
             raise ValueError(f"reward must be judge or handwritten, got {reward!r}")
+        if takeoff not in TAKEOFFS:
+            raise ValueError(f"takeoff must be one of {', '.join(TAKEOFFS)}, got {takeoff!r}")
         self.reward = reward
         self.weights = BackflipWeights(
-            rotation_weight, height_weight, upright_weight, floor_weight, landing_weight, takeoff
+            rotation_weight,
+            height_weight,
+            upright_weight,
+            floor_weight,
+            landing_weight,
+            takeoff,
+            unlanded_weight,
         )
         self.air = AirPhase()
         self._reset_noise_scale = reset_noise_scale
@@ -260,9 +314,9 @@ class HopperBackflipEnv(MujocoEnv, utils.EzPickle):
         else:
             contact = self.floor_contact()
             backward = -body_pitch_rate(self.data.qvel, self.masses)
-            landed = self.air.step(contact, float(self.data.qpos[PITCH]), backward * self.dt)
+            touchdown = self.air.step(contact, float(self.data.qpos[PITCH]), backward * self.dt)
             terms = reward_terms(
-                self.data.qpos, backward, contact, self.air.from_foot, landed, self.weights
+                self.data.qpos, backward, contact, self.air.launch, touchdown, self.weights, self.dt
             )
         info = {name: np.float64(value) for name, value in terms.items()}
         if self.render_mode == "human":

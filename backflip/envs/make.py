@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import gymnasium as gym
@@ -48,7 +48,13 @@ def env_dt(env_id: str) -> float:
 def make_run_env(config: TrainConfig, horizon: int | None) -> gym.Env:
     """The env a run acts in, is judged in and is evaluated in: its ``--env``, ``--costs``
     and ``--alive``, with a fixed ``horizon``."""
-    return make_env(config.env, horizon=horizon, costs=config.costs, alive=config.alive)
+    return make_env(
+        config.env,
+        horizon=horizon,
+        costs=config.costs,
+        alive=config.alive,
+        env_kwargs=config.env_kwargs_dict(),
+    )
 
 
 @contextlib.contextmanager
@@ -76,6 +82,7 @@ def make_env(
     render_mode: str | None = None,
     costs: Costs = "hidden",
     alive: Alive = "healthy",
+    env_kwargs: Mapping[str, Any] | None = None,
 ) -> gym.Env:
     """A MuJoCo env with the task reward and physics-state info, fixed horizon by default.
 
@@ -88,10 +95,12 @@ def make_env(
             cost terms are not known is an :class:`EnvError`); ``visible`` keeps them.
         alive: ``height`` pays the torso's height in place of the healthy bonus (see
             ``backflip/envs/alive.py``; an :class:`EnvError` where it is not listed).
+        env_kwargs: more arguments for the env's constructor (``--env-kwargs``); one it
+            does not take is an :class:`EnvError`.
     """
     spec = check_env_id(env_id)
     horizon = horizon or default_horizon(env_id)
-    kwargs: dict[str, Any] = {"max_episode_steps": horizon}
+    kwargs: dict[str, Any] = {**(env_kwargs or {}), "max_episode_steps": horizon}
     if fixed_horizon:
         # Where the env has a health check, its bonus stays a reward term; only the
         # termination goes.
@@ -105,6 +114,9 @@ def make_env(
                 env = gym.make(spec, render_mode=render_mode, **kwargs)
         except (gym.error.Error, ImportError) as err:  # old versions, missing extras
             raise EnvError(f"{env_id!r} cannot be made here ({err})") from None
+        except (TypeError, ValueError) as err:  # --env-kwargs it does not take
+            given = ", ".join(f"{k}={v!r}" for k, v in (env_kwargs or {}).items())
+            raise EnvError(f"{env_id!r} cannot be made with --env-kwargs {given}: {err}") from None
     if not isinstance(env.unwrapped, MujocoEnv):
         env.close()
         raise EnvError(f"{env_id!r} is not a MuJoCo env (backflip needs physics states)")

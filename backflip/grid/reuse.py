@@ -25,6 +25,7 @@ BASELINE_FIELDS = (
     "reward",
     "costs",
     "alive",
+    "env_kwargs",
     "horizon",
     "eval_horizon",
     "eval_episodes",

@@ -51,6 +51,7 @@ def summary(run: Run, wall_s: float) -> dict[str, object]:
         "reward": config.reward,
         "costs": config.costs,
         "alive": config.alive,
+        "env_kwargs": list(config.env_kwargs),
         "steps": int(agent.num_timesteps),
         "labels": prefs.store.n_answered() if prefs is not None else 0,
         "wall_s": round(wall_s, 1),

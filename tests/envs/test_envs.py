@@ -11,10 +11,11 @@ import numpy as np
 import pytest
 from gymnasium.utils.env_checker import check_env
 
+from backflip.config import TrainConfig
 from backflip.envs.alive import HEIGHT_SWAP
 from backflip.envs.costs import COST_TERMS
 from backflip.envs.fixed_horizon import FixedHorizon
-from backflip.envs.make import EnvError, check_env_id, make_env
+from backflip.envs.make import EnvError, check_env_id, make_env, make_run_env
 from backflip.envs.physics import mujoco_env, physics_state, set_physics_state
 
 HORIZON = 300
@@ -234,3 +235,15 @@ def test_spec_make_rebuilds_the_same_wrappers() -> None:
     np.testing.assert_array_equal(obs, obs_again)
     env.close()
     again.close()
+
+
+def test_a_runs_env_kwargs_reach_the_env_it_acts_in() -> None:
+    config = TrainConfig(
+        env="backflip/HopperBackflip-v0", env_kwargs=("landing_weight=30", "takeoff=upright")
+    )
+    env = make_run_env(config, horizon=10)
+    weights = env.unwrapped.weights  # type: ignore[attr-defined]
+    assert (weights.landing, weights.takeoff) == (30, "upright")
+    env.close()
+    with pytest.raises(EnvError, match="cannot be made with --env-kwargs wings=2"):
+        make_env("Hopper-v5", env_kwargs={"wings": 2})

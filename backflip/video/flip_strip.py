@@ -1,0 +1,59 @@
+"""``flip_strip.png``: one clean backflip of the final policy as a row of frames, from
+take-off through the turn to the landing and a moment after it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import imageio.v3 as iio
+import numpy as np
+
+from backflip.envs.clean_flips import CleanFlip, clean_flip_phases_in_states, stay_steps
+from backflip.envs.flips import chain_pitches
+from backflip.envs.render import ClipRenderer
+from backflip.evaluation import episode_seed, episode_states
+from backflip.training.saved_run import SavedRun
+from backflip.video.frames import caption
+
+STAGES = ("take-off", "1/4 turn", "1/2 turn", "3/4 turn", "landing", "still up")
+GAP = 4  # px of white between frames
+
+
+def strip_steps(flip: CleanFlip, body: np.ndarray, stay: int) -> list[int]:
+    """Steps to show for ``flip`` (one per :data:`STAGES`): its take-off, the steps where
+    the whole body (``body``: ``(T,)`` unwrapped pitch, rad) has made a quarter, half and
+    three quarters of its turn, its landing and the end of its ``stay`` steps up."""
+    turned = body[flip.take_off] - body[flip.take_off : flip.land + 1]
+    marks = [flip.take_off + int(np.argmax(turned >= f * turned[-1])) for f in (0.25, 0.5, 0.75)]
+    return [flip.take_off, *marks, flip.land, flip.land + stay]
+
+
+def first_flip_strip(renderer: ClipRenderer, states: np.ndarray) -> np.ndarray | None:
+    """``(H, 6 W + 5 GAP, 3)`` uint8: the first clean backflip in the ``(T, 1 + nq + nv)``
+    physics states of one episode, a captioned frame per :data:`STAGES`; ``None`` where
+    the episode has none."""
+    flips = clean_flip_phases_in_states(states)
+    if not flips:
+        return None
+    _, body = chain_pitches(states)
+    steps = strip_steps(flips[0], body, stay_steps())
+    times = [f"t={step * renderer.dt:.2f} s" for step in steps]
+    lines = [list(pair) for pair in zip(STAGES, times, strict=True)]
+    frames = caption(renderer.render(states[steps]), lines)
+    gap = np.full((frames.shape[1], GAP, 3), 255, dtype=np.uint8)
+    return np.concatenate([part for frame in frames for part in (frame, gap)][:-1], axis=1)
+
+
+def flip_strip(run: SavedRun, renderer: ClipRenderer, path: Path, episodes: int) -> int | None:
+    """Writes :func:`first_flip_strip` of the run's first ``episodes`` evaluation
+    episodes to ``path`` (PNG); returns the episode it shows, or ``None`` (and writes
+    nothing) where none of them has a clean backflip."""
+    for episode in range(episodes):
+        seed = episode_seed(run.config, episode)
+        states, _ = episode_states(run.config, run.eval_horizon, run.policy, seed)
+        strip = first_flip_strip(renderer, states)
+        if strip is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            iio.imwrite(path, strip)
+            return episode
+    return None

@@ -11,7 +11,7 @@ BACKFLIP_RUN ?= runs/backflip
 # PPO as it was before the locomotion defaults (64-64 tanh, lr 3e-4, 5 epochs, log std 0,
 # rewards not normalized): with those defaults seed 0 makes 1.5 flips per episode, not 7.
 BACKFLIP_PPO ?= --agent.ppo.no-normalize-reward --agent.ppo.n-epochs 5 --agent.ppo.learning-rate 3e-4 --agent.ppo.log-std-init 0 --agent.ppo.ortho-init --agent.ppo.activation tanh --agent.ppo.hidden 64 64
-BACKFLIP_ARGS ?= --env backflip/HopperBackflip-v0 --algo ppo --steps 400000 --labels 900 --horizon 300 --eval-horizon 1000 --segment-len 50 --seed 0 $(BACKFLIP_PPO)
+BACKFLIP_ARGS ?= --env backflip/HopperBackflip-v0 --algo ppo --steps 400000 --labels 900 --horizon 300 --eval-horizon 1000 --query.segment-seconds 1.2 --seed 0 $(BACKFLIP_PPO)
 
 .PHONY: install demo backflip test lint typecheck clean
 

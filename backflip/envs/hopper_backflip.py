@@ -243,8 +243,7 @@ class HopperBackflipEnv(MujocoEnv, utils.EzPickle):
         reward: Literal["judge", "handwritten"] = "judge",
         **kwargs: Any,
     ) -> None:
-        utils.EzPickle.__init__(
-            self,
+        weights = (
             rotation_weight,
             height_weight,
             upright_weight,
@@ -252,24 +251,14 @@ class HopperBackflipEnv(MujocoEnv, utils.EzPickle):
             landing_weight,
             takeoff,
             unlanded_weight,
-            reset_noise_scale,
-            reward,
-            **kwargs,
         )
+        utils.EzPickle.__init__(self, *weights, reset_noise_scale, reward, **kwargs)
         if reward not in ("judge", "handwritten"):
             raise ValueError(f"reward must be judge or handwritten, got {reward!r}")
         if takeoff not in TAKEOFFS:
             raise ValueError(f"takeoff must be one of {', '.join(TAKEOFFS)}, got {takeoff!r}")
         self.reward = reward
-        self.weights = BackflipWeights(
-            rotation_weight,
-            height_weight,
-            upright_weight,
-            floor_weight,
-            landing_weight,
-            takeoff,
-            unlanded_weight,
-        )
+        self.weights = BackflipWeights(*weights)
         self.air = AirPhase()
         self._reset_noise_scale = reset_noise_scale
         observation_space = gym.spaces.Box(-np.inf, np.inf, shape=(12,), dtype=np.float64)

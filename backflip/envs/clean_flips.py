@@ -28,10 +28,11 @@ import math
 import numpy as np
 
 from backflip.envs.flips import chain_pitches, floor_contacts_in_states, physics_env
-from backflip.envs.hopper_backflip import AIR, FOOT, OTHER
+from backflip.envs.hopper_backflip import AIR, FOOT, LANDING_DEG, OTHER
 
-UPRIGHT_DEG = 45.0
-"""the torso is near upright at take-off and landing: within this of vertical (degrees)."""
+UPRIGHT_DEG = LANDING_DEG
+"""the torso is near upright at take-off and landing: within this of vertical (degrees;
+the tolerance of the backflip judge's landing term, 45)."""
 STAY_S = 0.25
 """seconds after landing that it must stay up."""
 FALL_DEG = 60.0
@@ -110,13 +111,6 @@ def clean_flips_in_states(states: np.ndarray, contacts: np.ndarray | None = None
     contacts = floor_contacts_in_states(states) if contacts is None else contacts
     pitches, body = chain_pitches(states)
     return clean_flips(contacts, pitches[:, 0], body, stay_steps())
-
-
-def clean_flip_phases_in_states(states: np.ndarray) -> list[CleanFlip]:
-    """:func:`clean_flip_phases` of the ``(T, 1 + nq + nv)`` physics states of one
-    backflip-env episode."""
-    pitches, body = chain_pitches(states)
-    return clean_flip_phases(floor_contacts_in_states(states), pitches[:, 0], body, stay_steps())
 
 
 def stay_steps() -> int:

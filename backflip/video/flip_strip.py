@@ -8,8 +8,8 @@ from pathlib import Path
 import imageio.v3 as iio
 import numpy as np
 
-from backflip.envs.clean_flips import CleanFlip, clean_flip_phases_in_states, stay_steps
-from backflip.envs.flips import chain_pitches
+from backflip.envs.clean_flips import CleanFlip, clean_flip_phases, stay_steps
+from backflip.envs.flips import chain_pitches, floor_contacts_in_states
 from backflip.envs.render import ClipRenderer
 from backflip.evaluation import episode_seed, episode_states
 from backflip.training.saved_run import SavedRun
@@ -32,10 +32,10 @@ def first_flip_strip(renderer: ClipRenderer, states: np.ndarray) -> np.ndarray |
     """``(H, 6 W + 5 GAP, 3)`` uint8: the first clean backflip in the ``(T, 1 + nq + nv)``
     physics states of one episode, a captioned frame per :data:`STAGES`; ``None`` where
     the episode has none."""
-    flips = clean_flip_phases_in_states(states)
+    pitches, body = chain_pitches(states)
+    flips = clean_flip_phases(floor_contacts_in_states(states), pitches[:, 0], body, stay_steps())
     if not flips:
         return None
-    _, body = chain_pitches(states)
     steps = strip_steps(flips[0], body, stay_steps())
     times = [f"t={step * renderer.dt:.2f} s" for step in steps]
     lines = [list(pair) for pair in zip(STAGES, times, strict=True)]

@@ -27,16 +27,15 @@ import math
 
 import numpy as np
 
+from backflip.envs.backflip_judge import AIR, FALL_DEG, FOOT, LANDING_DEG, OTHER
 from backflip.envs.flips import chain_pitches, floor_contacts_in_states, physics_env
-from backflip.envs.hopper_backflip import AIR, FOOT, LANDING_DEG, OTHER
 
 UPRIGHT_DEG = LANDING_DEG
 """the torso is near upright at take-off and landing: within this of vertical (degrees;
 the tolerance of the backflip judge's landing term, 45)."""
 STAY_S = 0.25
-"""seconds after landing that it must stay up."""
-FALL_DEG = 60.0
-"""while staying up, the torso stays within this of vertical (degrees)."""
+"""seconds after landing that it must stay up (the torso within :data:`FALL_DEG` of
+vertical, the judge's tolerance)."""
 
 
 def _off_vertical(pitch: np.ndarray) -> np.ndarray:

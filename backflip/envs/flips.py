@@ -7,14 +7,8 @@ import math
 
 import numpy as np
 
-from backflip.envs.hopper_backflip import (
-    AIR,
-    BODIES,
-    PITCH,
-    HopperBackflipEnv,
-    body_pitch,
-    part_pitches,
-)
+from backflip.envs.backflip_judge import AIR, PITCH
+from backflip.envs.hopper_backflip import BODIES, HopperBackflipEnv, body_pitch, part_pitches
 from backflip.envs.physics import set_physics_state
 
 AIR_TURN = math.pi

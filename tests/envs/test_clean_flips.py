@@ -9,10 +9,10 @@ import math
 import numpy as np
 import pytest
 
+from backflip.envs.backflip_judge import AIR, FOOT, OTHER
 from backflip.envs.clean_flips import STAY_S, clean_flips, clean_flips_in_states
 from backflip.envs.flip_trace import FlipTrace, flip_trace
 from backflip.envs.flips import floor_contacts_in_states, physics_env
-from backflip.envs.hopper_backflip import AIR, FOOT, OTHER
 from tests.envs.test_hopper_backflip import ON_THE_FLOOR, scripted_states
 
 TURN = 2 * math.pi

@@ -19,13 +19,14 @@ import tyro
 
 from backflip.errors import BackflipError
 
-FORMAT = 7
+FORMAT = 8
 """Version of the run-directory layout, saved in ``config.json``. Runs of format 1
 (before the configuration was saved whole) have no ``format`` key; format 2 had no
 ``--costs`` and no observation normalization, format 3 no reward normalization, format 4
 no ``--reward-training.shared-holdout`` and ``--reward-training.restandardize``, format 5
 no ``--alive`` and ``--schedule.human-pace`` (it read as ``--alive healthy`` and did not
-pace a person's run: what `upgraded` fills in), format 6 no ``--env-kwargs`` (none)."""
+pace a person's run: what `upgraded` fills in), format 6 no ``--env-kwargs`` (none),
+format 7 no ``--explore`` (PEBBLE and RUNE off)."""
 
 QueryMethod = Literal["uniform", "disagreement", "entropy"]
 Costs = Literal["hidden", "visible"]
@@ -239,6 +240,37 @@ class RewardTrainingConfig:
 
 
 @dataclasses.dataclass(frozen=True)
+class ExploreConfig:
+    """Exploration from the methods after the 2017 paper (off by default): PEBBLE's
+    unsupervised pre-training and RUNE's bonus where the reward ensemble disagrees."""
+
+    pebble_steps: Annotated[int, _alias("--pebble-steps")] = 0
+    """env steps (part of ``--steps``) the agent first learns on PEBBLE's state-entropy
+    reward (k-nearest-neighbour distances of its observations) before the first queries,
+    whose clips then come from that exploration instead of random actions; 0: random
+    actions. Learned-reward runs only, like RUNE."""
+    pebble_k: int = 5
+    """PEBBLE's k: the distance to the k-th nearest of the recent observations."""
+    rune_beta: Annotated[float, _alias("--rune-beta")] = 0.0
+    """RUNE: the agent's reward is the ensemble's mean plus this times the members'
+    standard deviation (both in the members' normalized units); 0: off."""
+    rune_decay: float = 1e-5
+    """RUNE's bonus weight is ``rune_beta * (1 - rune_decay) ** env_steps``."""
+
+    def __post_init__(self) -> None:
+        _require(self.pebble_steps >= 0, f"--pebble-steps must be >= 0, got {self.pebble_steps}")
+        _require(self.pebble_k >= 1, f"--explore.pebble-k must be >= 1, got {self.pebble_k}")
+        _require(
+            self.rune_beta >= 0 and math.isfinite(self.rune_beta),
+            f"--rune-beta must be a finite number >= 0, got {self.rune_beta}",
+        )
+        _require(
+            0 <= self.rune_decay < 1,
+            f"--explore.rune-decay must be in [0, 1), got {self.rune_decay}",
+        )
+
+
+@dataclasses.dataclass(frozen=True)
 class PPOConfig:
     """PPO's settings (stable-baselines3 names). The defaults are for budgets of 10^5-10^6
     steps on a few CPU cores: the RL Baselines3 Zoo's MuJoCo choices (normalized
@@ -386,6 +418,8 @@ class TrainConfig:
     """the reward ensemble."""
     reward_training: RewardTrainingConfig = RewardTrainingConfig()
     """fitting the reward ensemble."""
+    explore: ExploreConfig = ExploreConfig()
+    """PEBBLE's pre-training and RUNE's bonus."""
     agent: AgentConfig = AgentConfig()
     """the RL agent."""
 
@@ -405,6 +439,10 @@ class TrainConfig:
             flag = "--" + name.replace("_", "-")
             _require(value is None or value > 0, f"{flag} must be positive, got {value}")
         _require(self.eval_episodes >= 1, "--eval-episodes must be at least 1")
+        pebble = self.explore.pebble_steps
+        _require(
+            pebble < self.steps, f"--pebble-steps {pebble} must be fewer than --steps {self.steps}"
+        )
         for item in self.env_kwargs:
             key, equals, _ = item.partition("=")
             _require(
@@ -462,12 +500,14 @@ def _env_kwarg(item: str) -> tuple[str, Any]:
 def upgraded(data: dict[str, Any]) -> dict[str, Any]:
     """A saved configuration in this version's format where it only lacks fields whose
     value is what its version did (format 5: ``alive``, ``schedule.human_pace``; format
-    6: ``env_kwargs``); any other one unchanged."""
+    6: ``env_kwargs``; format 7: ``explore``); any other one unchanged."""
     if data.get("format") == 5 and isinstance(data.get("schedule"), dict):
         schedule = {**data["schedule"], "human_pace": False}
         data = {**data, "format": 6, "alive": "healthy", "schedule": schedule}
     if data.get("format") == 6:
-        data = {**data, "format": FORMAT, "env_kwargs": []}
+        data = {**data, "format": 7, "env_kwargs": []}
+    if data.get("format") == 7:
+        data = {**data, "format": FORMAT, "explore": dataclasses.asdict(ExploreConfig())}
     return data
 
 

@@ -178,6 +178,13 @@ CASES: dict[str, Case] = {
         _new_run("--eval-horizon", "0"), ("--eval-horizon must be positive, got 0",)
     ),
     "labels-0": Case(_new_run("--labels", "0"), ("--labels must be positive, got 0",)),
+    "pebble-past-the-end": Case(
+        _new_run("--steps", "1000", "--pebble-steps", "1000"),
+        ("--pebble-steps 1000 must be fewer than --steps 1000",),
+    ),
+    "rune-beta-negative": Case(
+        _new_run("--rune-beta", "-1"), ("--rune-beta must be a finite number >= 0, got -1.0",)
+    ),
     "segment-too-long": Case(
         _new_run("--segment-len", "5000"),
         (

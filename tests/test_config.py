@@ -12,6 +12,7 @@ import pytest
 from backflip.config import (
     FORMAT,
     ConfigError,
+    ExploreConfig,
     PPOConfig,
     RewardModelConfig,
     TeacherConfig,
@@ -69,6 +70,8 @@ def test_a_format_5_config_reads_as_what_that_version_did() -> None:
     data = json.loads(json.dumps(CUSTOM.to_json(), allow_nan=True))
     data.pop("alive")
     data["schedule"].pop("human_pace")
+    data.pop("env_kwargs")
+    data.pop("explore")
     data["format"] = 5
     unpaced = dataclasses.replace(CUSTOM.schedule, human_pace=False)
     assert TrainConfig.from_json(data) == dataclasses.replace(CUSTOM, schedule=unpaced)
@@ -81,8 +84,18 @@ def test_a_format_5_config_reads_as_what_that_version_did() -> None:
 def test_a_format_6_config_reads_as_a_run_without_env_kwargs() -> None:
     data = json.loads(json.dumps(CUSTOM.to_json(), allow_nan=True))
     data.pop("env_kwargs")
+    data.pop("explore")
     data["format"] = 6
     assert TrainConfig.from_json(data) == CUSTOM
+
+
+def test_a_format_7_config_reads_as_a_run_without_pebble_or_rune() -> None:
+    explored = dataclasses.replace(CUSTOM, explore=ExploreConfig(pebble_steps=500, rune_beta=0.1))
+    data = json.loads(json.dumps(explored.to_json(), allow_nan=True))
+    data.pop("explore")
+    data["format"] = 7
+    assert TrainConfig.from_json(data) == CUSTOM
+    assert CUSTOM.explore == ExploreConfig()
 
 
 def test_env_kwargs_read_numbers_and_booleans_as_json_and_the_rest_as_text() -> None:

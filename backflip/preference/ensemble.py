@@ -202,11 +202,19 @@ class RewardEnsemble(nn.Module):
     def predict(self, obs: np.ndarray, act: np.ndarray, next_obs: np.ndarray) -> np.ndarray:
         """The learned reward of ``(N, dim)`` arrays as float32 ``(N,)``; no grad."""
         if self.device.type == "cpu" and len(obs) <= SMALL_BATCH:
-            return self._predict_numpy(obs, act, next_obs)
+            return self._members_numpy(obs, act, next_obs).mean(axis=0)
         out = self._members_np(obs, act, next_obs).mean(dim=0)
         return out.cpu().numpy().astype(np.float32)
 
-    def _predict_numpy(self, obs: np.ndarray, act: np.ndarray, next_obs: np.ndarray) -> np.ndarray:
+    def member_predictions(
+        self, obs: np.ndarray, act: np.ndarray, next_obs: np.ndarray
+    ) -> np.ndarray:
+        """Each member's normalized reward of ``(N, dim)`` arrays as float32 ``(M, N)``."""
+        if self.device.type == "cpu" and len(obs) <= SMALL_BATCH:
+            return self._members_numpy(obs, act, next_obs)
+        return self._members_np(obs, act, next_obs).cpu().numpy().astype(np.float32)
+
+    def _members_numpy(self, obs: np.ndarray, act: np.ndarray, next_obs: np.ndarray) -> np.ndarray:
         # The agent asks for one reward per env step: torch's per-call overhead (~0.2 ms)
         # would cost PPO ~15% of its speed, plain numpy on a weight snapshot ~2%.
         if self._tensors is None:
@@ -226,7 +234,7 @@ class RewardEnsemble(nn.Module):
                 h = np.where(h > 0, h, 0.01 * h)
         raw = h[..., 0]
         normalized = (raw - w["output_mean"][:, None]) / w["output_std"][:, None]
-        return normalized.mean(axis=0).astype(np.float32)
+        return normalized.astype(np.float32)
 
     def clip_returns(self, segments: Sequence[Segment], normalized: bool = True) -> np.ndarray:
         """Per-member return (sum over steps) of each clip: ``(M, n_segments)``.

@@ -12,8 +12,9 @@ from stable_baselines3.common.vec_env import DummyVecEnv, VecEnv
 
 from backflip.agents.clip_recorder import ClipRecorder
 from backflip.agents.factory import make_agent
-from backflip.agents.learned_reward import LearnedRewardVecEnv
+from backflip.agents.learned_reward import LearnedRewardVecEnv, RewardFn
 from backflip.agents.normalization import normalize
+from backflip.agents.rune import RuneReward
 from backflip.config import TrainConfig
 from backflip.envs.make import default_horizon, env_dt, make_run_env
 from backflip.preference.clip_pool import ClipPool
@@ -74,6 +75,16 @@ class Run:
     """seconds of training before this process (a resumed run)."""
     last_round_step: int = -1
     """env step of the last completed round (its checkpoint)."""
+    learned: LearnedRewardVecEnv | None = None
+    """the wrapper that gives the agent the learned reward (None for a baseline)."""
+    rune: RuneReward | None = None
+    """RUNE's reward, where ``--rune-beta`` asks for it."""
+
+    def agent_reward(self) -> RewardFn:
+        """What the agent learns on after the first fit: the learned reward, with RUNE's
+        bonus as it is now where asked (SAC's replay relabelling)."""
+        assert self.preferences is not None
+        return self.rune.current if self.rune is not None else self.preferences.model.predict
 
 
 def build_run(config: TrainConfig, device: torch.device) -> Run:
@@ -95,10 +106,15 @@ def build_run(config: TrainConfig, device: torch.device) -> Run:
     )
     recorder.recording = config.reward == "learned"
     venv: VecEnv = recorder
-    preferences = None
+    preferences = learned = rune = None
     if config.reward == "learned":
         preferences = _build_preferences(config, run_dir, seeds, base, device)
-        venv = LearnedRewardVecEnv(recorder, preferences.model.predict)
+        explore = config.explore
+        reward_fn: RewardFn = preferences.model.predict
+        if explore.rune_beta > 0:
+            members = preferences.model.ensemble.member_predictions
+            reward_fn = rune = RuneReward(members, explore.rune_beta, explore.rune_decay)
+        venv = learned = LearnedRewardVecEnv(recorder, reward_fn)
     agent = make_agent(
         config.algo,
         normalize(venv, settings),
@@ -109,7 +125,7 @@ def build_run(config: TrainConfig, device: torch.device) -> Run:
         tensorboard_log=run_dir.tensorboard,
     )
     venv.seed(seeds.env)  # after the agent, which seeds the env with its own seed
-    return Run(config, run_dir, seeds, recorder, agent, preferences)
+    return Run(config, run_dir, seeds, recorder, agent, preferences, learned=learned, rune=rune)
 
 
 def _build_preferences(

@@ -13,6 +13,7 @@ from stable_baselines3.common.off_policy_algorithm import OffPolicyAlgorithm
 
 from backflip.agents.progress import RunProgress
 from backflip.agents.relabel import relabel_replay_buffer
+from backflip.agents.state_entropy import StateEntropyReward
 from backflip.config import TrainConfig
 from backflip.records import Segment
 from backflip.storage.run_dir import RunDir
@@ -41,10 +42,17 @@ def _train(run: Run, progress: bool) -> dict[str, object]:
     if prefs is not None:
         prefs.store.set_trainer_status(state="starting", budget=config.labels)
 
-    # Phase 1 (gather): clips of the initial random policy; the first labels in a few
-    # batches with a fit after each, so that all but the first batch are picked actively.
+    labels = prefs.store.n_answered if prefs is not None else (lambda: 0)
+    bar = RunProgress(config.steps, agent.num_timesteps, labels) if progress else None
+
+    # Phase 1 (gather): clips of the initial random policy (or of PEBBLE's exploration);
+    # the first labels in a few batches with a fit after each, so that all but the first
+    # batch are picked actively.
     if prefs is not None and checkpoint is None:
-        prefs.pool.add(random_clips(run, prefs))
+        if config.explore.pebble_steps > 0:
+            prefs.pool.add(exploration_clips(run, bar))
+        else:
+            prefs.pool.add(random_clips(run, prefs))
         if config.oracle == "human":  # a person answers the whole block at their pace
             ask_due(prefs, 0)
             wait_for_first_answers(run, prefs)
@@ -53,12 +61,13 @@ def _train(run: Run, progress: bool) -> dict[str, object]:
             for target in prefs.schedule.initial_batches(config.schedule.initial_batches):
                 ask_up_to(prefs, target, step=0)
                 fit(prefs)
+        relabel(run)
 
     # Phase 2 (act): each round, the agent learns on the current reward, then the
     # preference side asks what is due, refits, and the run is checkpointed.
-    labels = prefs.store.n_answered if prefs is not None else (lambda: 0)
-    bar = RunProgress(config.steps, agent.num_timesteps, labels) if progress else None
     for end in round_ends(config):
+        if run.rune is not None:
+            run.rune.steps = agent.num_timesteps  # its clock, where a resumed run left it
         if agent.num_timesteps < end:
             remaining = end - agent.num_timesteps
             agent.learn(remaining, callback=bar, reset_num_timesteps=False, progress_bar=False)
@@ -96,6 +105,20 @@ def random_clips(run: Run, prefs: Preferences) -> list[Segment]:
     for _ in range(math.ceil(episodes / venv.num_envs) * horizon):
         venv.step(rng.uniform(low, high, size=(venv.num_envs, *low.shape)))
     return venv.drain()
+
+
+def exploration_clips(run: Run, bar: RunProgress | None) -> list[Segment]:
+    """PEBBLE's pre-training: the agent learns ``--pebble-steps`` env steps on the
+    state-entropy reward instead of the learned one; returns the clips it made."""
+    assert run.learned is not None
+    explore, learned = run.config.explore, run.learned
+    reward_fn = learned.reward_fn
+    learned.reward_fn = StateEntropyReward(explore.pebble_k)
+    try:
+        run.agent.learn(explore.pebble_steps, callback=bar, progress_bar=False)
+    finally:
+        learned.reward_fn = reward_fn
+    return run.recorder.drain()
 
 
 def ask_due(prefs: Preferences, step: int) -> None:
@@ -161,13 +184,17 @@ def preference_round(run: Run, step: int) -> None:
     if run.config.oracle == "human" and run.config.schedule.human_pace:
         wait_for_the_person(run, prefs, step)
     ask_due(prefs, step)
-    if not fit(prefs):
-        return
+    if fit(prefs):
+        relabel(run)
+
+
+def relabel(run: Run) -> None:
+    """SAC: the replay buffer's rewards redone with the agent's reward as it is now."""
     agent = run.agent
     if isinstance(agent, OffPolicyAlgorithm) and agent.replay_buffer is not None:
         space = agent.action_space
         assert isinstance(space, spaces.Box)
-        relabel_replay_buffer(agent.replay_buffer, prefs.model.predict, space)
+        relabel_replay_buffer(agent.replay_buffer, run.agent_reward(), space)
 
 
 def record_round(run: Run, step: int, wall_s: float) -> None:

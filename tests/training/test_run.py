@@ -5,12 +5,15 @@ from __future__ import annotations
 import csv
 import dataclasses
 
+import numpy as np
 import pytest
 import torch
 
-from backflip.config import AgentConfig, PPOConfig, ScheduleConfig, TrainConfig
+from backflip.config import AgentConfig, ExploreConfig, PPOConfig, ScheduleConfig, TrainConfig
 from backflip.storage.run_dir import RunDir
-from backflip.training.run import round_ends, train
+from backflip.training.build import build_run
+from backflip.training.checkpoints import restore_checkpoint
+from backflip.training.run import exploration_clips, round_ends, train
 
 CPU = torch.device("cpu")
 TINY = TrainConfig(
@@ -67,3 +70,35 @@ def test_the_time_spent_fitting_the_reward_is_accounted(two_runs, tmp_path_facto
     assert fits == sorted(fits)
     summary = two_runs[0]
     assert 0 < float(summary["reward_fit_s"]) < float(summary["wall_s"])
+
+
+def test_pebble_explores_on_the_state_entropy_then_hands_back_the_learned_reward(
+    tmp_path: pytest.TempPathFactory,
+) -> None:
+    config = dataclasses.replace(
+        TINY, run_dir=tmp_path / "pebble", explore=ExploreConfig(pebble_steps=256)
+    )
+    run = build_run(config, CPU)
+    assert run.learned is not None and run.preferences is not None
+    clips = exploration_clips(run, None)
+    assert run.agent.num_timesteps == 256  # two rollouts of 2 envs x 64 steps
+    assert len(clips) == 4  # one from each episode it finished: 2 envs x 2 of 50 steps
+    # PPO's last rollout was paid the entropy estimate, log(1 + distance) >= 0 (scaled by
+    # the reward normalizer's std, not shifted); the untrained learned reward is not.
+    rewards = run.agent.rollout_buffer.rewards  # type: ignore[attr-defined]
+    assert np.all(rewards >= 0) and np.any(rewards > 0)
+    assert run.learned.reward_fn == run.preferences.model.predict
+
+
+def test_a_run_with_pebble_and_rune_asks_all_its_labels_and_keeps_runes_clock(
+    tmp_path: pytest.TempPathFactory,
+) -> None:
+    explore = ExploreConfig(pebble_steps=256, rune_beta=0.05, rune_decay=1e-3)
+    config = dataclasses.replace(TINY, run_dir=tmp_path / "both", explore=explore)
+    summary = train(config, CPU, progress=False)
+    assert summary["labels"] == 16
+    run = build_run(dataclasses.replace(config, resume=True), CPU)
+    restore_checkpoint(run, run.run_dir.latest_checkpoint())
+    assert run.rune is not None and run.learned is not None
+    assert run.learned.reward_fn == run.rune
+    assert run.agent.num_timesteps == 1024

@@ -26,7 +26,7 @@ FORMAT = 8
 no ``--reward-training.shared-holdout`` and ``--reward-training.restandardize``, format 5
 no ``--alive`` and ``--schedule.human-pace`` (it read as ``--alive healthy`` and did not
 pace a person's run: what `upgraded` fills in), format 6 no ``--env-kwargs`` (none),
-format 7 no ``--explore`` (PEBBLE and RUNE off)."""
+format 7 no ``--explore`` and SURF's ``--reward-training`` fields (all off)."""
 
 QueryMethod = Literal["uniform", "disagreement", "entropy"]
 Costs = Literal["hidden", "visible"]
@@ -211,6 +211,16 @@ class RewardTrainingConfig:
     """recompute the input statistics at every fit under warm-started weights, which
     moves the learned reward at every refit (the behaviour before refits kept the
     function): kept for ablations."""
+    surf_threshold: Annotated[float, _alias("--surf-threshold")] = 0.0
+    """SURF: each optimizer step also trains on as many unlabelled pairs of query
+    candidates as labelled ones, those where the ensemble's mean ``P(left better)`` is at
+    least this or at most 1 minus it, labelled as the ensemble says; 0: off."""
+    surf_weight: float = 1.0
+    """weight of SURF's pseudo-labelled loss against the labelled one."""
+    surf_crop: Annotated[float, _alias("--surf-crop")] = 0.0
+    """SURF's temporal crop: each optimizer step reads the two clips of a pair from
+    windows of one random length, from (1 - this) of a clip to all of it, at random
+    starts; 0: off."""
     adapt_l2: bool = False
     """keep each member's out-of-bag loss within 1.1-1.5x its training loss by scaling the
     L2 weight by 1.5 after each fit (the paper's rule). Off by default: training to the
@@ -233,6 +243,12 @@ class RewardTrainingConfig:
             0 <= self.shared_holdout < 1,
             f"--reward-training.shared-holdout must be in [0, 1), got {self.shared_holdout}",
         )
+        _require(
+            self.surf_threshold == 0 or 0.5 < self.surf_threshold <= 1,
+            f"--surf-threshold must be 0 (off) or in (0.5, 1], got {self.surf_threshold}",
+        )
+        _require(0 <= self.surf_crop < 1, f"--surf-crop must be in [0, 1), got {self.surf_crop}")
+        _require(self.surf_weight >= 0, f"surf_weight must be >= 0, got {self.surf_weight}")
         _require(
             0 <= self.random_answer_prob < 1,
             f"random_answer_prob must be in [0, 1), got {self.random_answer_prob}",
@@ -500,14 +516,17 @@ def _env_kwarg(item: str) -> tuple[str, Any]:
 def upgraded(data: dict[str, Any]) -> dict[str, Any]:
     """A saved configuration in this version's format where it only lacks fields whose
     value is what its version did (format 5: ``alive``, ``schedule.human_pace``; format
-    6: ``env_kwargs``; format 7: ``explore``); any other one unchanged."""
+    6: ``env_kwargs``; format 7: ``explore`` and SURF's fields); any other one unchanged."""
     if data.get("format") == 5 and isinstance(data.get("schedule"), dict):
         schedule = {**data["schedule"], "human_pace": False}
         data = {**data, "format": 6, "alive": "healthy", "schedule": schedule}
     if data.get("format") == 6:
         data = {**data, "format": 7, "env_kwargs": []}
-    if data.get("format") == 7:
-        data = {**data, "format": FORMAT, "explore": dataclasses.asdict(ExploreConfig())}
+    if data.get("format") == 7 and isinstance(data.get("reward_training"), dict):
+        surf = {"surf_threshold": 0.0, "surf_weight": 1.0, "surf_crop": 0.0}
+        training = {**data["reward_training"], **surf}
+        explore = dataclasses.asdict(ExploreConfig())
+        data = {**data, "format": FORMAT, "explore": explore, "reward_training": training}
     return data
 
 

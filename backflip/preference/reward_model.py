@@ -47,9 +47,15 @@ class RewardModel:
         ).to(device)
         self.trainer = RewardTrainer(self.ensemble, training, device, seed=seed)
 
-    def fit(self, comparisons: Sequence[Comparison], clips: Mapping[int, Segment]) -> FitStats:
-        """Refits the ensemble on answered ``comparisons`` of ``clips`` (by store id)."""
-        return self.trainer.fit(comparisons, clips)
+    def fit(
+        self,
+        comparisons: Sequence[Comparison],
+        clips: Mapping[int, Segment],
+        unlabelled: Sequence[Segment] = (),
+    ) -> FitStats:
+        """Refits the ensemble on answered ``comparisons`` of ``clips`` (by store id), and
+        with SURF on pseudo-labelled pairs of ``unlabelled`` clips."""
+        return self.trainer.fit(comparisons, clips, unlabelled)
 
     def predict(self, obs: np.ndarray, acts: np.ndarray, next_obs: np.ndarray) -> np.ndarray:
         """``(n,)`` float32 learned rewards of ``(n, dim)`` transitions."""
@@ -77,8 +83,10 @@ class RewardModel:
         }
 
     def load_state_dict(self, state: Mapping[str, Any]) -> None:
-        """Restores weights and trainer state saved from a model built the same way."""
-        if _plain(state["args"]) != _plain(self.args):
+        """Restores weights and trainer state saved from a model built the same way (a
+        training setting an older version did not save reads as its default)."""
+        saved = {**state["args"], "training": _with_defaults(state["args"]["training"])}
+        if _plain(saved) != _plain(self.args):
             raise ValueError(f"the saved reward model was built as {state['args']}")
         self.ensemble.load_state_dict(state["ensemble"])
         self.trainer.load_state_dict(state["trainer"])
@@ -88,10 +96,16 @@ class RewardModel:
         """Rebuilds a saved model from its own constructor arguments."""
         args = state["args"]
         config = RewardModelConfig(**{**args["config"], "hidden": tuple(args["config"]["hidden"])})
-        training = RewardTrainingConfig(**args["training"])
+        training = RewardTrainingConfig(**_with_defaults(args["training"]))
         model = cls(args["obs_dim"], args["act_dim"], config, training, device, args["seed"])
         model.load_state_dict(state)
         return model
+
+
+def _with_defaults(training: Mapping[str, Any]) -> dict[str, Any]:
+    """Saved reward-training settings, with the defaults of those saved before they
+    existed (SURF's)."""
+    return {**dataclasses.asdict(RewardTrainingConfig()), **training}
 
 
 def _plain(value: object) -> object:

@@ -13,6 +13,7 @@ import torch
 
 from backflip.config import RewardTrainingConfig
 from backflip.preference.ensemble import STD_FLOOR, RewardEnsemble
+from backflip.preference.surf import crop_window, pseudo_labels
 from backflip.records import Comparison, Segment
 
 L2_RAISE_ABOVE = 1.5
@@ -140,16 +141,7 @@ class RewardTrainer:
         missing = [i for i in clip_ids if i not in segments]
         if missing:
             raise KeyError(f"comparisons refer to clips not in segments: {missing[:10]}")
-        lengths = {len(segments[i]) for i in clip_ids}
-        if len(lengths) != 1:
-            raise ValueError(f"all clips must have the same length, got lengths {sorted(lengths)}")
-        feats = [np.concatenate(segments[i].transitions(), axis=-1) for i in clip_ids]
-        clips = torch.as_tensor(np.stack(feats), dtype=torch.float32, device=self.device)
-        if clips.shape[-1] != self.ensemble.in_dim:
-            raise ValueError(
-                f"clips have {clips.shape[-1]} features, the ensemble expects "
-                f"{self.ensemble.in_dim} (2 * obs_dim + act_dim)"
-            )
+        clips = self._features([segments[i] for i in clip_ids])
         index = {cid: k for k, cid in enumerate(clip_ids)}
         pairs = torch.tensor(
             [[index[c.left_id], index[c.right_id]] for c in answered], device=self.device
@@ -161,15 +153,46 @@ class RewardTrainer:
         counts = bag_counts(self.seed, self.ensemble.n_members, ids, self.config.shared_holdout)
         return clips, pairs, labels, torch.as_tensor(counts, device=self.device)
 
+    def _features(self, segments: Sequence[Segment]) -> torch.Tensor:
+        """``(n, T, in_dim)`` transition features of clips of one length, on device."""
+        lengths = {len(segment) for segment in segments}
+        if len(lengths) != 1:
+            raise ValueError(f"all clips must have the same length, got lengths {sorted(lengths)}")
+        feats = [np.concatenate(segment.transitions(), axis=-1) for segment in segments]
+        clips = torch.as_tensor(np.stack(feats), dtype=torch.float32, device=self.device)
+        if clips.shape[-1] != self.ensemble.in_dim:
+            raise ValueError(
+                f"clips have {clips.shape[-1]} features, the ensemble expects "
+                f"{self.ensemble.in_dim} (2 * obs_dim + act_dim)"
+            )
+        return clips
+
     # ------------------------------------------------------------------ fitting
     def _pair_diffs(
-        self, x: torch.Tensor, pairs: torch.Tensor, stride: int = 1, offset: int = 0
+        self,
+        x: torch.Tensor,
+        pairs: torch.Tensor,
+        stride: int = 1,
+        offset: int = 0,
+        window: tuple[int, int, int] | None = None,
     ) -> torch.Tensor:
         """``R_left - R_right`` ``(M, B)`` from standardized clips ``(n_clips, T, in_dim)``
         and ``(B, 2)`` indices; with ``stride > 1``, estimated from every ``stride``-th step
-        from ``offset`` on, scaled to the whole clip."""
+        from ``offset`` on, scaled to the whole clip; with a ``window`` ``(length, left
+        start, right start)`` (SURF's crop, see ``backflip/preference/surf.py``), from
+        those steps of each clip, scaled likewise."""
         b, t = len(pairs), x.shape[1]
-        steps = x[:, offset::stride][pairs]  # (B, 2, t', in_dim): slice, then copy
+        if window is None:
+            steps = x[:, offset::stride][pairs]  # (B, 2, t', in_dim): slice, then copy
+        else:
+            length, left, right = window
+            steps = torch.stack(
+                (
+                    x[pairs[:, 0], left + offset : left + length : stride],
+                    x[pairs[:, 1], right + offset : right + length : stride],
+                ),
+                dim=1,
+            )
         kept = steps.shape[2]
         raw = self.ensemble.mlp(steps.reshape(b * 2 * kept, -1)).reshape(-1, b, 2, kept)
         returns = raw.sum(-1) * (t / kept)
@@ -190,13 +213,20 @@ class RewardTrainer:
         returns = raw.reshape(raw.shape[0], x.shape[0], x.shape[1]).sum(-1)
         return raw, returns[:, pairs[:, 0]] - returns[:, pairs[:, 1]]
 
-    def fit(self, comparisons: Sequence[Comparison], segments: Mapping[int, Segment]) -> FitStats:
+    def fit(
+        self,
+        comparisons: Sequence[Comparison],
+        segments: Mapping[int, Segment],
+        unlabelled: Sequence[Segment] = (),
+    ) -> FitStats:
         """Fit all members to the answered ``comparisons`` of clips in ``segments``.
 
         Trains until every member's accuracy on its own training comparisons reaches
         ``target_accuracy``, with at least ``min_steps`` and at most ``max_steps``
         optimizer steps. Skipped comparisons (label ``None``) are dropped; raises
-        ``ValueError`` if none is left, or if the clips differ in length.
+        ``ValueError`` if none is left, or if the clips differ in length. With SURF's
+        ``surf_threshold``, pairs of the ``unlabelled`` clips (at least two) are
+        pseudo-labelled as it says.
         """
         cfg, ens = self.config, self.ensemble
         clips, pairs, labels, counts = self._gather(comparisons, segments)
@@ -213,6 +243,8 @@ class RewardTrainer:
         else:
             ens.move_input_stats(mean, std)
         x = ens.standardize(clips)
+        surf = cfg.surf_threshold > 0 and len(unlabelled) >= 2
+        u = ens.standardize(self._features(unlabelled)) if surf else None
 
         for group in self.optimizer.param_groups:
             group["weight_decay"] = self.weight_decay
@@ -230,9 +262,14 @@ class RewardTrainer:
             ):
                 weight = counts[:, idx]  # (M, B)
                 offset = int(rng.integers(stride))
-                diffs = self._pair_diffs(x, pairs[idx], stride, offset)
+                window = crop_window(rng, t, cfg.surf_crop) if cfg.surf_crop > 0 else None
+                diffs = self._pair_diffs(x, pairs[idx], stride, offset, window)
                 per_pair = random_answer_bce(diffs, labels[idx], eps)
                 loss = ((per_pair * weight).sum(1) / weight.sum(1).clamp_min(1.0)).sum()
+                if u is not None:
+                    loss = loss + cfg.surf_weight * self._pseudo_loss(
+                        u, rng, len(idx), stride, offset, window
+                    )
                 self.optimizer.zero_grad(set_to_none=True)
                 loss.backward()
                 self.optimizer.step()
@@ -275,6 +312,31 @@ class RewardTrainer:
             n_comparisons=n,
             steps=steps,
             weight_decay=self.weight_decay,
+        )
+
+    def _pseudo_loss(
+        self,
+        u: torch.Tensor,
+        rng: np.random.Generator,
+        size: int,
+        stride: int,
+        offset: int,
+        window: tuple[int, int, int] | None,
+    ) -> torch.Tensor:
+        """SURF's loss on ``size`` random pairs of standardized unlabelled clips ``u``:
+        each member's mean cross-entropy on the pairs the ensemble is sure of, summed."""
+        pairs = torch.as_tensor(rng.integers(0, len(u), size=(size, 2)), device=self.device)
+        diffs = self._pair_diffs(u, pairs, stride, offset, window)  # (M, B)
+        sure, target = pseudo_labels(
+            torch.sigmoid(diffs.detach()).mean(0), self.config.surf_threshold
+        )
+        if not bool(sure.any()):
+            return diffs.new_zeros(())
+        eps = self.config.random_answer_prob
+        return (
+            random_answer_bce(diffs[:, sure], target[sure].expand_as(diffs[:, sure]), eps)
+            .mean(1)
+            .sum()
         )
 
     # ------------------------------------------------------------------ resume

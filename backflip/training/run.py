@@ -168,7 +168,8 @@ def fit(prefs: Preferences) -> bool:
     if not comparisons or len(comparisons) == prefs.fitted_on:
         return False
     started = time.perf_counter()
-    prefs.last_fit = prefs.model.fit(comparisons, clips)
+    surf = prefs.model.trainer.config.surf_threshold > 0
+    prefs.last_fit = prefs.model.fit(comparisons, clips, prefs.pool.candidates() if surf else ())
     prefs.fit_s += time.perf_counter() - started
     prefs.fitted_on = len(comparisons)
     return True

@@ -163,25 +163,33 @@ class AirPhase:
 
 @dataclasses.dataclass
 class StayWatch:
-    """Holds a clean landing until the Hopper has stayed up ``steps`` steps after it."""
+    """Holds a clean landing until the Hopper has stayed up ``steps`` steps after it, or
+    has taken off again from the foot alone with the torso within :data:`LANDING_DEG` of
+    upright (into the next flip), as ``backflip/envs/clean_flips.py`` counts them."""
 
     steps: int
     """env steps to stay up after the landing step (0: the landing counts at once)."""
     held: Touchdown | None = None
     left: int = 0
+    contact: int = FOOT
+    """what touched the floor at the previous step."""
+    pitch: float = 0.0
+    """the torso's pitch at the previous step (rad)."""
 
     def step(self, touchdown: Touchdown | None, contact: int, pitch: float) -> Touchdown | None:
         """Advances by one env step (the touchdown :meth:`AirPhase.step` returned for it,
         ``contact`` and torso ``pitch`` after it); returns the held landing whose stay
         completes with this step, if one does. A new clean landing replaces one held."""
+        took_off = contact == AIR and self.contact == FOOT and _near_upright(self.pitch)
+        self.contact, self.pitch = contact, pitch
         if touchdown is not None and touchdown.clean:
             self.held, self.left = touchdown, self.steps
         if self.held is None:
             return None
-        if contact == OTHER or not _near_upright(pitch, FALL_DEG):
+        if not took_off and (contact == OTHER or not _near_upright(pitch, FALL_DEG)):
             self.held = None
             return None
-        if self.left == 0:
+        if took_off or self.left == 0:
             landed, self.held = self.held, None
             return landed
         self.left -= 1

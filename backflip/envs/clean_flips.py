@@ -14,10 +14,12 @@ there, and so does one fall backward. Here each of these is checked, per airborn
 - landing: the step after the phase has the foot alone on the floor, the torso within
   :data:`UPRIGHT_DEG` of vertical;
 - staying up: for :data:`STAY_S` after landing no other part touches the floor and the
-  torso stays within :data:`FALL_DEG` of vertical (it may take off again).
+  torso stays within :data:`FALL_DEG` of vertical (it may hop), or, sooner, it takes off
+  again as a flip must, from the foot alone with the torso within :data:`UPRIGHT_DEG`:
+  a flip straight into the next one has landed on its foot as surely as one that stands.
 
-The flip counts at the end of that :data:`STAY_S`; one that lands later in the episode
-is not counted.
+The flip counts at the end of that stay; one whose stay the episode cuts short is not
+counted.
 """
 
 from __future__ import annotations
@@ -51,6 +53,8 @@ class CleanFlip:
     """the last step on the foot before the phase."""
     land: int
     """the first step back on the foot."""
+    counted: int
+    """the step its stay up ended: :data:`STAY_S` after landing, or the next take-off."""
     turns: int
     """clean backflips it made (two for a double turn)."""
 
@@ -65,7 +69,7 @@ def clean_flip_phases(
         torso: ``(T,)`` torso pitch (rad, ``qpos[2]``: it falls as the body turns back).
         body: ``(T,)`` unwrapped pitch of the whole body (rad).
         stay_steps: steps after landing that it must stay up (see :data:`STAY_S`); a
-            phase that lands later than ``T - 1 - stay_steps`` is not counted.
+            phase whose stay the episode cuts short is not counted.
     """
     contacts, torso, body = np.asarray(contacts), np.asarray(torso), np.asarray(body)
     upright = _off_vertical(torso) <= math.radians(UPRIGHT_DEG)
@@ -75,8 +79,10 @@ def clean_flip_phases(
     starts = np.flatnonzero(~air[:-1] & air[1:])  # first airborne step of each phase
     ends = np.flatnonzero(air[:-1] & ~air[1:])  # first step back on the floor
     found = []
-    for start, land in zip(starts, ends, strict=True):
+    for k, (start, land) in enumerate(zip(starts, ends, strict=True)):
         take_off, done = start - 1, land + stay_steps
+        if k + 1 < len(starts) and starts[k + 1] - 1 < done and standing[starts[k + 1] - 1]:
+            done = starts[k + 1] - 1  # off again into the next phase: the stay is over
         if take_off < 0 or done >= len(contacts):
             continue
         if not (standing[take_off] and standing[land]):
@@ -88,7 +94,7 @@ def clean_flip_phases(
         )
         if turned >= least_turn and stays_up:
             turns = int((turned + 2 * math.radians(UPRIGHT_DEG)) // (2 * math.pi))
-            found.append(CleanFlip(int(take_off), int(land), turns))
+            found.append(CleanFlip(int(take_off), int(land), int(done), turns))
     return found
 
 
@@ -99,7 +105,7 @@ def clean_flips(
     :func:`clean_flip_phases`): a flip counts at the end of its stay on the foot."""
     flips = np.zeros(len(contacts), dtype=np.int64)
     for flip in clean_flip_phases(contacts, torso, body, stay_steps):
-        flips[flip.land + stay_steps :] += flip.turns
+        flips[flip.counted :] += flip.turns
     return flips
 
 

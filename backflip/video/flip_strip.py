@@ -15,17 +15,18 @@ from backflip.evaluation import episode_seed, episode_states
 from backflip.training.saved_run import SavedRun
 from backflip.video.frames import caption
 
-STAGES = ("take-off", "1/4 turn", "1/2 turn", "3/4 turn", "landing", "still up")
+STAGES = ("take-off", "1/4 turn", "1/2 turn", "3/4 turn", "landing", "stayed up")
 GAP = 4  # px of white between frames
 
 
-def strip_steps(flip: CleanFlip, body: np.ndarray, stay: int) -> list[int]:
+def strip_steps(flip: CleanFlip, body: np.ndarray) -> list[int]:
     """Steps to show for ``flip`` (one per :data:`STAGES`): its take-off, the steps where
     the whole body (``body``: ``(T,)`` unwrapped pitch, rad) has made a quarter, half and
-    three quarters of its turn, its landing and the end of its ``stay`` steps up."""
+    three quarters of its turn, its landing and the end of its stay up (0.25 s later, or
+    the take-off into the next flip)."""
     turned = body[flip.take_off] - body[flip.take_off : flip.land + 1]
     marks = [flip.take_off + int(np.argmax(turned >= f * turned[-1])) for f in (0.25, 0.5, 0.75)]
-    return [flip.take_off, *marks, flip.land, flip.land + stay]
+    return [flip.take_off, *marks, flip.land, flip.counted]
 
 
 def first_flip_strip(renderer: ClipRenderer, states: np.ndarray) -> np.ndarray | None:
@@ -36,7 +37,7 @@ def first_flip_strip(renderer: ClipRenderer, states: np.ndarray) -> np.ndarray |
     flips = clean_flip_phases(floor_contacts_in_states(states), pitches[:, 0], body, stay_steps())
     if not flips:
         return None
-    steps = strip_steps(flips[0], body, stay_steps())
+    steps = strip_steps(flips[0], body)
     times = [f"t={step * renderer.dt:.2f} s" for step in steps]
     lines = [list(pair) for pair in zip(STAGES, times, strict=True)]
     frames = caption(renderer.render(states[steps]), lines)

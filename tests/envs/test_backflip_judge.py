@@ -142,7 +142,9 @@ LANDED = Touchdown(6.0, 2, 0.1, True)  # a jump that turned 6 rad, on the foot a
     ("after", "paid_at"),
     [
         ([(FOOT, 0.1)] * 5, 3),  # stays on the foot: paid 3 steps after the landing step
-        ([(FOOT, 0.1), (AIR, 0.2)] + [(FOOT, 0.1)] * 3, 3),  # may hop off the foot again
+        ([(FOOT, 0.1), (AIR, 0.2), (FOOT, 0.1), (FOOT, 0.1)], 2),  # hops off upright: paid
+        ([(FOOT, 0.1), (FOOT, 0.5), (AIR, 1.2)], 3),  # off the foot at 29 degrees: the next flip
+        ([(FOOT, 0.1), (FOOT, 0.9), (AIR, 1.2), (FOOT, 0.1)], None),  # off at 52: it falls
         ([(FOOT, 0.1), (OTHER, 0.1)] + [(FOOT, 0.1)] * 3, None),  # the back touches
         ([(FOOT, 0.5), (FOOT, 1.2)] + [(FOOT, 0.1)] * 3, None),  # tips 69 degrees over
     ],

@@ -92,6 +92,19 @@ def test_a_torso_turning_over_folded_legs_is_not_clean() -> None:
     assert count(contacts, torso, body) == 0
 
 
+def test_a_flip_straight_into_the_next_has_stayed_up() -> None:
+    # Lands, and 10 steps later (less than the stay) jumps into the next flip upright.
+    bounce = (10, FOOT, -1.0, -1.0)
+    assert count(*phases(STAND, FLIP, bounce, FLIP, (STAY + 1, FOOT, -2.0, -2.0))) == 2
+    # Off again 50 degrees back (past the take-off tolerance): the first stay is broken.
+    lean = 50 / 360
+    tilted = (10, FOOT, -1.0, -1.0 - lean)
+    assert count(*phases(STAND, FLIP, tilted, (100, AIR, -1 - lean, -2.0), LAND)) == 0
+    # What the next jump does is its own: landing it on the back does not undo the first.
+    onto_back = (100, AIR, -1.0, -1.3)
+    assert count(*phases(STAND, FLIP, bounce, onto_back, (40, OTHER, -1.3, -1.3))) == 1
+
+
 def test_a_landing_too_late_to_see_it_stay_up_is_not_counted() -> None:
     assert count(*phases(STAND, FLIP, (STAY, FOOT, -1.0, -1.0))) == 0
     assert count(*phases(STAND, FLIP, (STAY + 1, FOOT, -1.0, -1.0))) == 1

@@ -19,8 +19,8 @@ W, H = 64, 48
 
 def test_the_strip_shows_take_off_quarters_of_the_turn_landing_and_after() -> None:
     body = np.concatenate([np.zeros(20), np.linspace(0, -2 * math.pi, 101), np.full(40, -6.3)])
-    flip = CleanFlip(take_off=19, land=121, turns=1)
-    steps = strip_steps(flip, body, stay=31)
+    flip = CleanFlip(take_off=19, land=121, counted=152, turns=1)
+    steps = strip_steps(flip, body)
     assert steps[0] == 19 and steps[4:] == [121, 152]
     turned = [-body[step] / (2 * math.pi) for step in steps[1:4]]
     assert turned == pytest.approx([0.25, 0.5, 0.75], abs=0.015)

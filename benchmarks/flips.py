@@ -7,18 +7,27 @@ seeds whose runs make at least two clean flips per episode and at least one in t
 quarter (the README's target for the backflip: it lands and goes again).
 
     python benchmarks/flips.py grids/backflip
+    python benchmarks/flips.py grids/backflip --recount  # replays with today's counters
+
+``--recount`` plays each finished run's evaluation episodes again (its final policy and
+the random one, the same seeds) and counts with the counters of the code at hand, for
+runs whose ``summary.json`` was written by an older counter.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
+import torch
 
+from backflip.evaluation import evaluate
 from backflip.grid.results import CellResult, collect
 from backflip.grid.spec import GridDir
+from backflip.training.saved_run import SavedRun
 
 KEYS = ("flips_per_episode", "clean_flips_per_episode", "late_clean_flips_per_episode")
 
@@ -29,9 +38,17 @@ def per_seed(runs: list[CellResult], key: str) -> str:
     return f"{', '.join(f'{v:.1f}' for v in values)} (mean {np.mean(values):.2f})"
 
 
+def recounted(result: CellResult, run_dir: Path) -> CellResult:
+    """``result`` with the figures of its run's evaluation played again."""
+    run = SavedRun.open(run_dir, torch.device("cpu"))
+    figures = evaluate(run.config, run.eval_horizon, run.policy, run.config.eval_episodes)
+    return dataclasses.replace(result, summary={**(result.summary or {}), **figures})
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("grids", nargs="+", type=Path, help="grid folders")
+    parser.add_argument("--recount", action="store_true", help="replay with today's counters")
     args = parser.parse_args()
     rows: dict[tuple[str, str], list[CellResult]] = defaultdict(list)
     for folder in args.grids:
@@ -39,6 +56,8 @@ def main() -> None:
         spec, _ = grid.read_spec()
         for result in collect(grid, spec):
             if result.summary and "flips_per_episode" in result.summary:
+                if args.recount:
+                    result = recounted(result, grid.run_dir(result.cell))
                 kind = "true reward" if result.cell.labels is None else f"{result.cell.labels}"
                 rows[(result.cell.env, kind)].append(result)
     print(

@@ -26,7 +26,8 @@ FORMAT = 8
 no ``--reward-training.shared-holdout`` and ``--reward-training.restandardize``, format 5
 no ``--alive`` and ``--schedule.human-pace`` (it read as ``--alive healthy`` and did not
 pace a person's run: what `upgraded` fills in), format 6 no ``--env-kwargs`` (none),
-format 7 no ``--explore`` and SURF's ``--reward-training`` fields (all off)."""
+format 7 no ``--explore``, SURF's ``--reward-training`` fields and ``--restarts`` (all
+off)."""
 
 QueryMethod = Literal["uniform", "disagreement", "entropy"]
 Costs = Literal["hidden", "visible"]
@@ -409,6 +410,11 @@ class TrainConfig:
     """KEY=VALUE arguments for the env's constructor, e.g. takeoff=upright
     landing_weight=30 for the backflip judge; a VALUE is read as JSON where it parses
     (numbers, true, false), else as text."""
+    restarts: float = 0.0
+    """share of training episodes that start from a physics state the training envs
+    visited before (drawn uniformly from all so far) instead of the env's reset, so that
+    the policy also learns to go on from where long episodes take it; evaluation episodes
+    always start from the env's reset. 0: off."""
     oracle: Literal["synthetic", "human"] = "synthetic"
     """who answers queries: the synthetic teacher, or a person in `backflip label`."""
     device: Literal["auto", "cpu", "cuda"] = "auto"
@@ -455,6 +461,7 @@ class TrainConfig:
             flag = "--" + name.replace("_", "-")
             _require(value is None or value > 0, f"{flag} must be positive, got {value}")
         _require(self.eval_episodes >= 1, "--eval-episodes must be at least 1")
+        _require(0 <= self.restarts < 1, f"--restarts must be in [0, 1), got {self.restarts}")
         pebble = self.explore.pebble_steps
         _require(
             pebble < self.steps, f"--pebble-steps {pebble} must be fewer than --steps {self.steps}"
@@ -516,7 +523,8 @@ def _env_kwarg(item: str) -> tuple[str, Any]:
 def upgraded(data: dict[str, Any]) -> dict[str, Any]:
     """A saved configuration in this version's format where it only lacks fields whose
     value is what its version did (format 5: ``alive``, ``schedule.human_pace``; format
-    6: ``env_kwargs``; format 7: ``explore`` and SURF's fields); any other one unchanged."""
+    6: ``env_kwargs``; format 7: ``explore``, SURF's fields, ``restarts``); any other one
+    unchanged."""
     if data.get("format") == 5 and isinstance(data.get("schedule"), dict):
         schedule = {**data["schedule"], "human_pace": False}
         data = {**data, "format": 6, "alive": "healthy", "schedule": schedule}
@@ -526,7 +534,13 @@ def upgraded(data: dict[str, Any]) -> dict[str, Any]:
         surf = {"surf_threshold": 0.0, "surf_weight": 1.0, "surf_crop": 0.0}
         training = {**data["reward_training"], **surf}
         explore = dataclasses.asdict(ExploreConfig())
-        data = {**data, "format": FORMAT, "explore": explore, "reward_training": training}
+        data = {
+            **data,
+            "format": FORMAT,
+            "explore": explore,
+            "reward_training": training,
+            "restarts": 0.0,
+        }
     return data
 
 

@@ -34,6 +34,8 @@ class Seeds:
     evaluation: int
     """the first evaluation episode; episode ``k`` of every evaluation (``summary.json``,
     ``backflip eval``, ``backflip video``) resets with ``evaluation + k``."""
+    restarts: int
+    """which visited states the training envs restart from (``--restarts``)."""
 
     @classmethod
     def of(cls, seed: int) -> Seeds:

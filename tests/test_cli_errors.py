@@ -182,6 +182,7 @@ CASES: dict[str, Case] = {
         _new_run("--steps", "1000", "--pebble-steps", "1000"),
         ("--pebble-steps 1000 must be fewer than --steps 1000",),
     ),
+    "restarts-all": Case(_new_run("--restarts", "1"), ("--restarts must be in [0, 1), got 1.0",)),
     "rune-beta-negative": Case(
         _new_run("--rune-beta", "-1"), ("--rune-beta must be a finite number >= 0, got -1.0",)
     ),

@@ -89,10 +89,15 @@ def test_a_format_6_config_reads_as_a_run_without_env_kwargs() -> None:
     assert TrainConfig.from_json(data) == CUSTOM
 
 
-def test_a_format_7_config_reads_as_a_run_without_pebble_or_rune() -> None:
-    explored = dataclasses.replace(CUSTOM, explore=ExploreConfig(pebble_steps=500, rune_beta=0.1))
+def test_a_format_7_config_reads_as_a_run_without_pebble_surf_rune_or_restarts() -> None:
+    explored = dataclasses.replace(
+        CUSTOM, explore=ExploreConfig(pebble_steps=500, rune_beta=0.1), restarts=0.5
+    )
     data = json.loads(json.dumps(explored.to_json(), allow_nan=True))
     data.pop("explore")
+    data.pop("restarts")
+    for name in ("surf_threshold", "surf_weight", "surf_crop"):
+        data["reward_training"].pop(name)
     data["format"] = 7
     assert TrainConfig.from_json(data) == CUSTOM
     assert CUSTOM.explore == ExploreConfig()

@@ -199,6 +199,14 @@ class HopperBackflipEnv(MujocoEnv, utils.EzPickle):
             self.render()
         return self._get_obs(), np.float64(sum(terms.values())), False, False, info
 
+    def restarted(self) -> None:
+        """The physics were put into another state (a training restart, see
+        ``backflip/envs/restarts.py``): the judge forgets the phase it was in, and a phase
+        in the air that this state is in counts as taken off from anything."""
+        pitch = float(self.data.qpos[PITCH])
+        self.air = AirPhase(contact=self.floor_contact(), pitch=pitch)
+        self.stay = StayWatch(self.stay.steps, contact=self.air.contact, pitch=pitch)
+
     def reset_model(self) -> NDArray[np.float64]:
         low, high = -self._reset_noise_scale, self._reset_noise_scale
         qpos = self.init_qpos + self.np_random.uniform(low, high, size=self.model.nq)

@@ -26,6 +26,7 @@ BASELINE_FIELDS = (
     "costs",
     "alive",
     "env_kwargs",
+    "restarts",
     "horizon",
     "eval_horizon",
     "eval_episodes",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 
 import numpy as np
 import torch
@@ -17,6 +18,7 @@ from backflip.agents.normalization import normalize
 from backflip.agents.rune import RuneReward
 from backflip.config import TrainConfig
 from backflip.envs.make import default_horizon, env_dt, make_run_env
+from backflip.envs.restarts import VisitedStateRestarts
 from backflip.preference.clip_pool import ClipPool
 from backflip.preference.oracle import SyntheticOracle
 from backflip.preference.reward_model import RewardModel
@@ -97,10 +99,16 @@ def build_run(config: TrainConfig, device: torch.device) -> Run:
     horizon = training_horizon(config)
     settings = config.agent.settings(config.algo)
 
-    def env() -> Monitor:
-        return Monitor(make_run_env(config, horizon))
+    def env(index: int) -> Callable[[], Monitor]:
+        def make() -> Monitor:
+            made = make_run_env(config, horizon)
+            if config.restarts > 0:
+                made = VisitedStateRestarts(made, config.restarts, seeds.restarts + index)
+            return Monitor(made)
 
-    base = DummyVecEnv([env] * settings.n_envs)
+        return make
+
+    base = DummyVecEnv([env(i) for i in range(settings.n_envs)])
     recorder = ClipRecorder(
         base, segment_steps(config), config.env, run_seed=config.seed, cut_seed=seeds.clips
     )

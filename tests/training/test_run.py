@@ -10,6 +10,7 @@ import pytest
 import torch
 
 from backflip.config import AgentConfig, ExploreConfig, PPOConfig, ScheduleConfig, TrainConfig
+from backflip.envs.restarts import VisitedStateRestarts
 from backflip.storage.run_dir import RunDir
 from backflip.training.build import build_run
 from backflip.training.checkpoints import restore_checkpoint
@@ -102,3 +103,17 @@ def test_a_run_with_pebble_and_rune_asks_all_its_labels_and_keeps_runes_clock(
     assert run.rune is not None and run.learned is not None
     assert run.learned.reward_fn == run.rune
     assert run.agent.num_timesteps == 1024
+
+
+def test_restarts_wrap_each_training_env_with_a_stream_of_its_own(tmp_path) -> None:
+    config = dataclasses.replace(TINY, run_dir=tmp_path / "restarts", restarts=0.5)
+    run = build_run(config, CPU)
+    envs = [monitor.env for monitor in run.recorder.venv.envs]  # type: ignore[attr-defined]
+    assert all(isinstance(env, VisitedStateRestarts) and env.share == 0.5 for env in envs)
+    draws = {float(env.rng.random()) for env in envs}
+    assert len(draws) == len(envs)
+    plain = build_run(dataclasses.replace(TINY, run_dir=tmp_path / "plain"), CPU)
+    assert not any(
+        isinstance(monitor.env, VisitedStateRestarts)
+        for monitor in plain.recorder.venv.envs  # type: ignore[attr-defined]
+    )

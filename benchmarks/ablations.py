@@ -9,6 +9,9 @@ paired: same baselines, same random policy), held-out preference accuracy, and t
 runs' wall time and reward-fit time in seconds, mean over seeds.
 
     python benchmarks/ablations.py grids/part1d grids/abl-timing grids/abl-noties
+    python benchmarks/ablations.py --env Hopper-v5 grids/p2-base100 grids/p2-all100
+
+With ``--env``, grids of several envs give the row of that env.
 """
 
 from __future__ import annotations
@@ -24,12 +27,14 @@ from backflip.grid.spec import GridDir
 from backflip.grid.stats import estimate
 
 
-def group_of(folder: Path, like: Group | None = None) -> tuple[Group, str]:
-    """The grid's (env, algo, label budget), its only one or the one of ``like``, and its
-    flags after ``--``; SystemExit saying why not."""
+def group_of(folder: Path, like: Group | None = None, env: str | None = None) -> tuple[Group, str]:
+    """The grid's (env, algo, label budget), its only one (of ``env``, if given) or the one
+    of ``like``, and its flags after ``--``; SystemExit saying why not."""
     grid = GridDir(folder)
     spec, _ = grid.read_spec()
     found = groups(spec, collect(grid, spec))
+    if env is not None:
+        found = [g for g in found if g.env == env]
     if like is not None:
         key = (like.env, like.algo, like.labels)
         found = [g for g in found if (g.env, g.algo, g.labels) == key]
@@ -48,8 +53,9 @@ def seed_scores(group: Group) -> dict[int, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("grids", nargs="+", type=Path, help="grid folders, the reference first")
+    parser.add_argument("--env", help="the env's rows, of grids with several envs")
     args = parser.parse_args()
-    rows = [group_of(folder) for folder in args.grids[1:]]
+    rows = [group_of(folder, env=args.env) for folder in args.grids[1:]]
     reference = group_of(args.grids[0], like=rows[0][0] if rows else None)
     ref_scores = seed_scores(reference[0])
     print(

@@ -262,7 +262,10 @@ class RewardTrainer:
             ):
                 weight = counts[:, idx]  # (M, B)
                 offset = int(rng.integers(stride))
-                window = crop_window(rng, t, cfg.surf_crop) if cfg.surf_crop > 0 else None
+                window = None
+                if cfg.surf_crop > 0:
+                    window = crop_window(rng, t, cfg.surf_crop)
+                    offset = min(offset, window[0] - 1)  # a short window keeps a step
                 diffs = self._pair_diffs(x, pairs[idx], stride, offset, window)
                 per_pair = random_answer_bce(diffs, labels[idx], eps)
                 loss = ((per_pair * weight).sum(1) / weight.sum(1).clamp_min(1.0)).sum()

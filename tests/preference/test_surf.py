@@ -84,3 +84,11 @@ def test_a_surf_fit_learns_from_the_unlabelled_pairs_it_is_sure_of() -> None:
 def test_surf_settings_are_checked(changes: dict, message: str) -> None:
     with pytest.raises(ConfigError, match=re.escape(message)):
         dataclasses.replace(RewardTrainingConfig(), **changes)
+
+
+def test_a_crop_shorter_than_the_stride_still_reads_a_step() -> None:
+    segs = make_segments(20, length=100)
+    comps = true_comparisons(segs, make_pairs(20, 20))
+    trainer = make_trainer(steps(200, train_clip_steps=10, surf_crop=0.99))
+    stats = trainer.fit(comps, segs)  # windows from 1 step, every 10th step read
+    assert np.isfinite(stats.train_loss)

@@ -23,7 +23,8 @@ class VisitedStateRestarts(gym.Wrapper):
     reservoir of ``capacity``) instead of its own reset state.
 
     An env with a ``restarted()`` method (the backflip env: its judge forgets the phase
-    in the air) has it called after such a restart.
+    in the air) has it called after such a restart. The memory is not checkpointed (nor
+    are the envs' episodes): a resumed run remembers anew from its first step.
     """
 
     def __init__(self, env: gym.Env, share: float, seed: int, capacity: int = 2000) -> None:

@@ -67,6 +67,10 @@ class BackflipWeights:
     """seconds the Hopper must stay up after such a landing (see :data:`FALL_DEG`) before
     ``landing`` pays: with 0 it pays at the landing step; with the clean-flip counter's
     0.25 s (``backflip/envs/clean_flips.py``) a landing that falls over earns nothing."""
+    turn_cap: float = math.inf
+    """most turns (of 2 pi rad) of one phase in the air that ``rotation``, ``landing`` and
+    ``unlanded`` count: with 1, turning on past a whole turn earns nothing more, so a flip
+    and a half that lands on the back is no better than one flip that lands upright."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -88,6 +92,7 @@ def reward_terms(
     backward: float,
     contact: int,
     launch: int,
+    turned: float,
     touchdown: Touchdown | None,
     landed: Touchdown | None,
     weights: BackflipWeights,
@@ -100,6 +105,8 @@ def reward_terms(
         contact: what touches the floor, :data:`AIR`, :data:`FOOT` or :data:`OTHER`.
         launch: how the current (or last) phase in the air took off, an index in
             :data:`TAKEOFFS`.
+        turned: rad the whole body has turned back since that take-off, this step's
+            turn included.
         touchdown: the phase in the air that ended at this step, if one did.
         landed: the clean landing whose stay (``weights.stay``) is complete at this step,
             if one is (see :class:`StayWatch`).
@@ -108,13 +115,14 @@ def reward_terms(
     height, pitch = float(qpos[1]), float(qpos[PITCH])
     upright = math.cos(pitch) > math.cos(math.radians(25)) and contact == FOOT
     least = TAKEOFFS.index(weights.takeoff)
-    counted = (contact == AIR and launch >= least) or backward < 0
+    cap = weights.turn_cap * 2 * math.pi
+    counted = (contact == AIR and launch >= least and turned <= cap) or backward < 0
     landing = unlanded = 0.0
     if landed is not None and landed.turned > 0 and landed.launch >= max(1, least):
-        landing = weights.landing * landed.turned
+        landing = weights.landing * min(landed.turned, cap)
     if touchdown is not None and touchdown.turned > 0 and touchdown.launch >= least:
-        # What the rotation term paid for this phase is the sum of its rates.
-        paid = weights.rotation * touchdown.turned / dt
+        # What the rotation term paid for this phase is the sum of its rates (to the cap).
+        paid = weights.rotation * min(touchdown.turned, cap) / dt
         unlanded = -weights.unlanded * paid * (1 - math.cos(touchdown.pitch)) / 2
     return {
         "reward_rotation": weights.rotation * backward * float(counted),

@@ -115,6 +115,7 @@ class HopperBackflipEnv(MujocoEnv, utils.EzPickle):
         takeoff: Takeoff = BackflipWeights.takeoff,
         unlanded_weight: float = BackflipWeights.unlanded,
         landing_stay: float = BackflipWeights.stay,
+        turn_cap: float = BackflipWeights.turn_cap,
         reset_noise_scale: float = 5e-3,
         reward: Literal["judge", "handwritten"] = "judge",
         **kwargs: Any,
@@ -128,6 +129,7 @@ class HopperBackflipEnv(MujocoEnv, utils.EzPickle):
             takeoff,
             unlanded_weight,
             landing_stay,
+            turn_cap,
         )
         utils.EzPickle.__init__(self, *weights, reset_noise_scale, reward, **kwargs)
         if reward not in ("judge", "handwritten"):
@@ -189,6 +191,7 @@ class HopperBackflipEnv(MujocoEnv, utils.EzPickle):
                 backward,
                 contact,
                 self.air.launch,
+                self.air.turned,
                 touchdown,
                 landed,
                 self.weights,

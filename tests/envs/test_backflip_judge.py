@@ -39,7 +39,7 @@ def test_the_judge_pays_standing_on_the_foot_and_charges_the_rest_of_the_body_on
 ) -> None:
     qpos = np.zeros(6)
     qpos[1], qpos[PITCH] = STAND_HEIGHT, pitch
-    terms = reward_terms(qpos, 0.0, contact, 2, None, None, BackflipWeights(floor=2.0), DT)
+    terms = reward_terms(qpos, 0.0, contact, 2, 0.0, None, None, BackflipWeights(floor=2.0), DT)
     assert terms["reward_upright"] == pytest.approx(upright)
     assert terms["reward_floor"] == pytest.approx(floor)
 
@@ -56,7 +56,7 @@ def test_turning_in_the_air_pays_only_after_the_take_off_the_judge_asks_for(
     backward = -body_pitch_rate(qvel, np.ones(4))
     weights = BackflipWeights(takeoff=takeoff)  # type: ignore[arg-type]
     for launch, name in enumerate(TAKEOFFS):  # off the torso; off the foot, tilted; a jump
-        terms = reward_terms(qpos, backward, AIR, launch, None, None, weights, DT)
+        terms = reward_terms(qpos, backward, AIR, launch, 1.0, None, None, weights, DT)
         paid = launch >= TAKEOFFS.index(paid_from)
         assert terms["reward_rotation"] == pytest.approx(10.0 if paid else 0.0), name
 
@@ -116,7 +116,7 @@ def test_a_landing_pays_the_turn_in_the_air_and_a_fall_takes_back_what_it_earned
     weights = BackflipWeights(landing=10.0, unlanded=0.5)
     touchdown = Touchdown(6.0, launch, pitch, clean)
     landed = StayWatch(0).step(touchdown, FOOT, pitch)
-    terms = reward_terms(np.zeros(6), 0.0, FOOT, launch, touchdown, landed, weights, DT)
+    terms = reward_terms(np.zeros(6), 0.0, FOOT, launch, 6.0, touchdown, landed, weights, DT)
     assert terms["reward_landing"] == pytest.approx(landing)
     assert terms["reward_unlanded"] == pytest.approx(-(1 - kept) * 6.0 / DT)
 
@@ -129,7 +129,7 @@ def test_with_the_whole_take_back_a_turn_that_ends_upside_down_nets_nothing() ->
         contact, backward = (AIR, 8.0) if step < 99 else (OTHER, 0.0)
         touchdown = air.step(contact, -math.pi * step / 99, backward * DT)
         terms = reward_terms(
-            np.zeros(6), backward, contact, air.launch, touchdown, None, weights, DT
+            np.zeros(6), backward, contact, air.launch, air.turned, touchdown, None, weights, DT
         )
         total += sum(terms.values())
     assert total == pytest.approx(0.0, abs=1e-9)
@@ -169,7 +169,45 @@ def test_without_a_stay_a_clean_landing_pays_at_once_and_a_fall_never() -> None:
 def test_the_judge_pays_the_landing_when_the_watch_lets_it_through() -> None:
     weights = BackflipWeights(landing=10.0, stay=0.024)
     qpos = np.zeros(6)
-    at_landing = reward_terms(qpos, 0.0, FOOT, 2, LANDED, None, weights, DT)
-    after_stay = reward_terms(qpos, 0.0, FOOT, 2, None, LANDED, weights, DT)
+    at_landing = reward_terms(qpos, 0.0, FOOT, 2, LANDED.turned, LANDED, None, weights, DT)
+    after_stay = reward_terms(qpos, 0.0, FOOT, 2, LANDED.turned, None, LANDED, weights, DT)
     assert at_landing["reward_landing"] == 0.0
     assert after_stay["reward_landing"] == pytest.approx(60.0)
+
+
+def _turn_in_the_air(weights: BackflipWeights, turns: float, land_pitch: float) -> dict[str, float]:
+    """Summed terms of a jump that turns ``turns`` at 8 rad/s and lands on the foot at
+    ``land_pitch`` (rad), staying up."""
+    air, watch, totals = AirPhase(), StayWatch(0), dict.fromkeys(("rotation", "landing"), 0.0)
+    totals["unlanded"] = 0.0
+    air.step(FOOT, 0.0, 0.0)
+    steps = round(turns * 2 * math.pi / (8.0 * DT))
+    for step in range(steps + 1):
+        contact, backward = (AIR, 8.0) if step < steps else (FOOT, 0.0)
+        pitch = -8.0 * DT * step if step < steps else land_pitch
+        touchdown = air.step(contact, pitch, backward * DT)
+        landed = watch.step(touchdown, contact, pitch)
+        terms = reward_terms(
+            np.zeros(6), backward, contact, air.launch, air.turned, touchdown, landed, weights, DT
+        )
+        for name in totals:
+            totals[name] += terms[f"reward_{name}"]
+    return totals
+
+
+def test_with_a_turn_cap_turning_past_it_earns_nothing_more() -> None:
+    capped = BackflipWeights(landing=10.0, unlanded=0.5, turn_cap=1.0)
+    one = _turn_in_the_air(capped, 1.0, 0.0)
+    one_and_a_half = _turn_in_the_air(capped, 1.5, 0.0)
+    assert one_and_a_half["rotation"] == pytest.approx(one["rotation"], rel=0.02)
+    assert one_and_a_half["landing"] == pytest.approx(10.0 * 2 * math.pi)
+    uncapped = _turn_in_the_air(BackflipWeights(landing=10.0), 1.5, 0.0)
+    assert uncapped["rotation"] == pytest.approx(1.5 * one["rotation"], rel=0.02)
+    assert uncapped["landing"] == pytest.approx(10.0 * 3 * math.pi, rel=0.02)
+
+
+def test_with_a_turn_cap_a_fall_takes_back_only_what_the_capped_turn_earned() -> None:
+    weights = BackflipWeights(unlanded=1.0, turn_cap=1.0)
+    on_its_head = _turn_in_the_air(weights, 1.5, math.pi)  # lands on its head
+    assert on_its_head["rotation"] + on_its_head["unlanded"] == pytest.approx(0.0, abs=10.0)
+    assert on_its_head["rotation"] == pytest.approx(2 * math.pi / DT, rel=0.02)

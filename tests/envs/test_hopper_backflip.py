@@ -119,7 +119,7 @@ def _rotation_term(off_floor: bool, qvel_pitch: list[float]) -> float:
     env.close()
     contact = AIR if off_floor else OTHER
     backward = -body_pitch_rate(qvel, base.masses)
-    terms = reward_terms(qpos, backward, contact, 2, None, None, BackflipWeights(), DT)
+    terms = reward_terms(qpos, backward, contact, 2, 0.0, None, None, BackflipWeights(), DT)
     return terms["reward_rotation"]
 
 

@@ -67,6 +67,11 @@ class BackflipWeights:
     """seconds the Hopper must stay up after such a landing (see :data:`FALL_DEG`) before
     ``landing`` pays: with 0 it pays at the landing step; with the clean-flip counter's
     0.25 s (``backflip/envs/clean_flips.py``) a landing that falls over earns nothing."""
+    extension: float = 0.0
+    """per metre of torso height (up to standing height) at the touchdown that ends a phase
+    in the air whose turn counts in ``rotation``, times the turns it made: a flip that
+    opens its tuck before touching down (about 1.2 m) earns more than one that lands
+    folded on its knees (0.5 m) or its back (0.2 m). Times the turn, so hops earn nothing."""
     turn_cap: float = math.inf
     """most turns (of 2 pi rad) of one phase in the air that ``rotation``, ``landing`` and
     ``unlanded`` count: with 1, turning on past a whole turn earns nothing more, so a flip
@@ -117,13 +122,15 @@ def reward_terms(
     least = TAKEOFFS.index(weights.takeoff)
     cap = weights.turn_cap * 2 * math.pi
     counted = (contact == AIR and launch >= least and turned <= cap) or backward < 0
-    landing = unlanded = 0.0
+    landing = unlanded = extension = 0.0
     if landed is not None and landed.turned > 0 and landed.launch >= max(1, least):
         landing = weights.landing * min(landed.turned, cap)
     if touchdown is not None and touchdown.turned > 0 and touchdown.launch >= least:
         # What the rotation term paid for this phase is the sum of its rates (to the cap).
         paid = weights.rotation * min(touchdown.turned, cap) / dt
         unlanded = -weights.unlanded * paid * (1 - math.cos(touchdown.pitch)) / 2
+        turns = min(touchdown.turned, cap) / (2 * math.pi)
+        extension = weights.extension * min(height, STAND_HEIGHT) * turns
     return {
         "reward_rotation": weights.rotation * backward * float(counted),
         "reward_height": weights.height * max(0.0, height - STAND_HEIGHT),
@@ -131,6 +138,7 @@ def reward_terms(
         "reward_floor": -weights.floor * float(contact == OTHER),
         "reward_landing": landing,
         "reward_unlanded": unlanded,
+        "reward_extension": extension,
     }
 
 

@@ -97,8 +97,9 @@ class HopperBackflipEnv(MujocoEnv, utils.EzPickle):
 
     Reward (``reward="judge"``): the sum of ``info["reward_rotation"]``,
     ``info["reward_height"]``, ``info["reward_upright"]``, ``info["reward_floor"]``,
-    ``info["reward_landing"]`` and ``info["reward_unlanded"]`` (``BackflipWeights`` in
-    ``backflip/envs/backflip_judge.py``; ``landing_stay`` is its ``stay``); no hidden
+    ``info["reward_landing"]``, ``info["reward_unlanded"]`` and ``info["reward_extension"]``
+    (``BackflipWeights`` in ``backflip/envs/backflip_judge.py``; ``landing_stay`` is its
+    ``stay``, ``extension_weight`` its ``extension``); no hidden
     control cost, so a person watching judges by the same reward.
     ``reward="handwritten"``: :func:`handwritten_reward`, as ``info["reward_handwritten"]``.
     """
@@ -115,6 +116,7 @@ class HopperBackflipEnv(MujocoEnv, utils.EzPickle):
         takeoff: Takeoff = BackflipWeights.takeoff,
         unlanded_weight: float = BackflipWeights.unlanded,
         landing_stay: float = BackflipWeights.stay,
+        extension_weight: float = BackflipWeights.extension,
         turn_cap: float = BackflipWeights.turn_cap,
         reset_noise_scale: float = 5e-3,
         reward: Literal["judge", "handwritten"] = "judge",
@@ -129,6 +131,7 @@ class HopperBackflipEnv(MujocoEnv, utils.EzPickle):
             takeoff,
             unlanded_weight,
             landing_stay,
+            extension_weight,
             turn_cap,
         )
         utils.EzPickle.__init__(self, *weights, reset_noise_scale, reward, **kwargs)

@@ -211,3 +211,25 @@ def test_with_a_turn_cap_a_fall_takes_back_only_what_the_capped_turn_earned() ->
     on_its_head = _turn_in_the_air(weights, 1.5, math.pi)  # lands on its head
     assert on_its_head["rotation"] + on_its_head["unlanded"] == pytest.approx(0.0, abs=10.0)
     assert on_its_head["rotation"] == pytest.approx(2 * math.pi / DT, rel=0.02)
+
+
+@pytest.mark.parametrize(
+    ("height", "turned", "launch", "paid"),
+    [
+        (1.2, 2 * math.pi, 2, 1.2),  # a whole turn that opened up: its height
+        (0.5, 2 * math.pi, 2, 0.5),  # a whole turn that lands folded on its knees
+        (1.2, math.pi, 2, 0.6),  # half a turn: half
+        (1.2, 0.05, 2, 0.01),  # a hop: next to nothing
+        (1.2, 2 * math.pi, 0, 0.0),  # off the torso, which takeoff="foot" does not count
+        (1.6, 4 * math.pi, 2, 1.25),  # capped at standing height and at one turn
+    ],
+)
+def test_a_touchdown_pays_the_torso_height_it_opened_to_times_the_turn(
+    height: float, turned: float, launch: int, paid: float
+) -> None:
+    weights = BackflipWeights(extension=10.0, takeoff="foot", turn_cap=1.0)
+    qpos = np.zeros(6)
+    qpos[1] = height
+    touchdown = Touchdown(turned, launch, 0.0, True)
+    terms = reward_terms(qpos, 0.0, FOOT, launch, turned, touchdown, None, weights, DT)
+    assert terms["reward_extension"] == pytest.approx(10.0 * paid, abs=0.1)

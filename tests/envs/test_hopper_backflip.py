@@ -47,6 +47,7 @@ TERMS = (
     "reward_floor",
     "reward_landing",
     "reward_unlanded",
+    "reward_extension",
 )
 DT = 0.008  # s per env step of the backflip env
 

@@ -126,11 +126,11 @@ def reward_terms(
     if landed is not None and landed.turned > 0 and landed.launch >= max(1, least):
         landing = weights.landing * min(landed.turned, cap)
     if touchdown is not None and touchdown.turned > 0 and touchdown.launch >= least:
+        counted_turn = min(touchdown.turned, cap)
         # What the rotation term paid for this phase is the sum of its rates (to the cap).
-        paid = weights.rotation * min(touchdown.turned, cap) / dt
+        paid = weights.rotation * counted_turn / dt
         unlanded = -weights.unlanded * paid * (1 - math.cos(touchdown.pitch)) / 2
-        turns = min(touchdown.turned, cap) / (2 * math.pi)
-        extension = weights.extension * min(height, STAND_HEIGHT) * turns
+        extension = weights.extension * min(height, STAND_HEIGHT) * counted_turn / (2 * math.pi)
     return {
         "reward_rotation": weights.rotation * backward * float(counted),
         "reward_height": weights.height * max(0.0, height - STAND_HEIGHT),

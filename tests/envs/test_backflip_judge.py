@@ -178,8 +178,8 @@ def test_the_judge_pays_the_landing_when_the_watch_lets_it_through() -> None:
 def _turn_in_the_air(weights: BackflipWeights, turns: float, land_pitch: float) -> dict[str, float]:
     """Summed terms of a jump that turns ``turns`` at 8 rad/s and lands on the foot at
     ``land_pitch`` (rad), staying up."""
-    air, watch, totals = AirPhase(), StayWatch(0), dict.fromkeys(("rotation", "landing"), 0.0)
-    totals["unlanded"] = 0.0
+    air, watch = AirPhase(), StayWatch(0)
+    totals = dict.fromkeys(("rotation", "landing", "unlanded"), 0.0)
     air.step(FOOT, 0.0, 0.0)
     steps = round(turns * 2 * math.pi / (8.0 * DT))
     for step in range(steps + 1):

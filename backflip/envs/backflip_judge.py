@@ -22,6 +22,11 @@ alone, or any other part (with or without the foot)."""
 LANDING_DEG = 45.0
 """a take-off or landing counts as upright with the torso within this of vertical
 (degrees)."""
+OPEN_TURNS = 0.75
+"""turns of a phase in the air after which ``opening`` pays for a straight leg: a flip
+opens its tuck in its last quarter turn, to land standing."""
+BEND_RAD = math.radians(150.0)
+"""how far the hip and the knee bend from straight (both range over [-150, 0] degrees)."""
 FALL_DEG = 60.0
 """after a landing, the Hopper is still up while the torso stays within this of vertical
 (degrees) and no part but the foot touches the floor."""
@@ -72,6 +77,12 @@ class BackflipWeights:
     in the air whose turn counts in ``rotation``, times the turns it made: a flip that
     opens its tuck before touching down (about 1.2 m) earns more than one that lands
     folded on its knees (0.5 m) or its back (0.2 m). Times the turn, so hops earn nothing."""
+    opening: float = 0.0
+    """per step in the air of a phase whose turn counts in ``rotation``, once it has turned
+    :data:`OPEN_TURNS`: times the leg's straightness, 1 - (hip + knee bend) / (2 x 150
+    degrees), from 0 fully tucked to 1 straight as in standing. Pays the opening of the
+    tuck in the air before the touchdown, rather than the pose that the touchdown ends
+    in."""
     turn_cap: float = math.inf
     """most turns (of 2 pi rad) of one phase in the air that ``rotation``, ``landing`` and
     ``unlanded`` count: with 1, turning on past a whole turn earns nothing more, so a flip
@@ -122,7 +133,10 @@ def reward_terms(
     least = TAKEOFFS.index(weights.takeoff)
     cap = weights.turn_cap * 2 * math.pi
     counted = (contact == AIR and launch >= least and turned <= cap) or backward < 0
-    landing = unlanded = extension = 0.0
+    landing = unlanded = extension = opening = 0.0
+    if contact == AIR and launch >= least and turned >= OPEN_TURNS * 2 * math.pi:
+        bend = abs(float(qpos[3])) + abs(float(qpos[4]))  # hip and knee, rad
+        opening = weights.opening * max(0.0, 1 - bend / (2 * BEND_RAD))
     if landed is not None and landed.turned > 0 and landed.launch >= max(1, least):
         landing = weights.landing * min(landed.turned, cap)
     if touchdown is not None and touchdown.turned > 0 and touchdown.launch >= least:
@@ -139,6 +153,7 @@ def reward_terms(
         "reward_landing": landing,
         "reward_unlanded": unlanded,
         "reward_extension": extension,
+        "reward_opening": opening,
     }
 
 

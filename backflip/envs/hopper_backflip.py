@@ -97,9 +97,10 @@ class HopperBackflipEnv(MujocoEnv, utils.EzPickle):
 
     Reward (``reward="judge"``): the sum of ``info["reward_rotation"]``,
     ``info["reward_height"]``, ``info["reward_upright"]``, ``info["reward_floor"]``,
-    ``info["reward_landing"]``, ``info["reward_unlanded"]`` and ``info["reward_extension"]``
-    (``BackflipWeights`` in ``backflip/envs/backflip_judge.py``; ``landing_stay`` is its
-    ``stay``, ``extension_weight`` its ``extension``); no hidden
+    ``info["reward_landing"]``, ``info["reward_unlanded"]``, ``info["reward_extension"]`` and
+    ``info["reward_opening"]`` (``BackflipWeights`` in ``backflip/envs/backflip_judge.py``;
+    ``landing_stay`` is its ``stay``, ``extension_weight`` its ``extension``,
+    ``opening_weight`` its ``opening``); no hidden
     control cost, so a person watching judges by the same reward.
     ``reward="handwritten"``: :func:`handwritten_reward`, as ``info["reward_handwritten"]``.
     """
@@ -117,6 +118,7 @@ class HopperBackflipEnv(MujocoEnv, utils.EzPickle):
         unlanded_weight: float = BackflipWeights.unlanded,
         landing_stay: float = BackflipWeights.stay,
         extension_weight: float = BackflipWeights.extension,
+        opening_weight: float = BackflipWeights.opening,
         turn_cap: float = BackflipWeights.turn_cap,
         reset_noise_scale: float = 5e-3,
         reward: Literal["judge", "handwritten"] = "judge",
@@ -132,6 +134,7 @@ class HopperBackflipEnv(MujocoEnv, utils.EzPickle):
             unlanded_weight,
             landing_stay,
             extension_weight,
+            opening_weight,
             turn_cap,
         )
         utils.EzPickle.__init__(self, *weights, reset_noise_scale, reward, **kwargs)

@@ -233,3 +233,26 @@ def test_a_touchdown_pays_the_torso_height_it_opened_to_times_the_turn(
     touchdown = Touchdown(turned, launch, 0.0, True)
     terms = reward_terms(qpos, 0.0, FOOT, launch, turned, touchdown, None, weights, DT)
     assert terms["reward_extension"] == pytest.approx(10.0 * paid, abs=0.1)
+
+
+@pytest.mark.parametrize(
+    ("contact", "turned", "launch", "hip_knee_deg", "paid"),
+    [
+        (AIR, 1.8 * math.pi, 2, (0.0, 0.0), 1.0),  # last quarter turn, leg straight
+        (AIR, 1.8 * math.pi, 2, (-90.0, -120.0), 0.3),  # still tucked: 210 of 300 degrees
+        (AIR, 1.8 * math.pi, 2, (-150.0, -150.0), 0.0),  # fully tucked
+        (AIR, 1.2 * math.pi, 2, (0.0, 0.0), 0.0),  # too early in the turn: straight earns nil
+        (AIR, 2.4 * math.pi, 2, (-30.0, 0.0), 0.9),  # past a whole turn, still in the air
+        (AIR, 1.8 * math.pi, 0, (0.0, 0.0), 0.0),  # off the torso: takeoff="foot" skips it
+        (FOOT, 2.0 * math.pi, 2, (0.0, 0.0), 0.0),  # landed: the pose there is not paid
+    ],
+)
+def test_the_judge_pays_a_straight_leg_in_the_last_quarter_turn_in_the_air(
+    contact: int, turned: float, launch: int, hip_knee_deg: tuple[float, float], paid: float
+) -> None:
+    weights = BackflipWeights(opening=10.0, takeoff="foot")
+    qpos = np.zeros(6)
+    qpos[1], qpos[PITCH] = 1.5, -turned
+    qpos[3:5] = np.radians(hip_knee_deg)
+    terms = reward_terms(qpos, 5.0, contact, launch, turned, None, None, weights, DT)
+    assert terms["reward_opening"] == pytest.approx(10.0 * paid)

@@ -48,6 +48,7 @@ TERMS = (
     "reward_landing",
     "reward_unlanded",
     "reward_extension",
+    "reward_opening",
 )
 DT = 0.008  # s per env step of the backflip env
 

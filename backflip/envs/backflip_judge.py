@@ -78,11 +78,11 @@ class BackflipWeights:
     opens its tuck before touching down (about 1.2 m) earns more than one that lands
     folded on its knees (0.5 m) or its back (0.2 m). Times the turn, so hops earn nothing."""
     opening: float = 0.0
-    """per step in the air of a phase whose turn counts in ``rotation``, once it has turned
-    :data:`OPEN_TURNS`: times the leg's straightness, 1 - (hip + knee bend) / (2 x 150
-    degrees), from 0 fully tucked to 1 straight as in standing. Pays the opening of the
-    tuck in the air before the touchdown, rather than the pose that the touchdown ends
-    in."""
+    """per step in the air of a phase that took off as ``takeoff`` asks, once it has
+    turned :data:`OPEN_TURNS` (past ``turn_cap`` too): times the leg's straightness,
+    1 - (hip + knee bend) / (2 x 150 degrees), from 0 fully tucked to 1 straight as in
+    standing. Pays the opening of the tuck in the air before the touchdown, rather than
+    the pose that the touchdown ends in."""
     turn_cap: float = math.inf
     """most turns (of 2 pi rad) of one phase in the air that ``rotation``, ``landing`` and
     ``unlanded`` count: with 1, turning on past a whole turn earns nothing more, so a flip

@@ -87,6 +87,11 @@ class BackflipWeights:
     """most turns (of 2 pi rad) of one phase in the air that ``rotation``, ``landing`` and
     ``unlanded`` count: with 1, turning on past a whole turn earns nothing more, so a flip
     and a half that lands on the back is no better than one flip that lands upright."""
+    landing_takeoff: Takeoff = "foot"
+    """what a phase in the air must take off from for ``landing`` to pay its landing (at
+    least, or as ``takeoff`` says): with ``upright``, only a flip that both took off and
+    landed as a clean backflip does (``backflip/envs/clean_flips.py``), so the bonus asks
+    for the upright take-off that the next flip after a landing needs."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -131,13 +136,14 @@ def reward_terms(
     height, pitch = float(qpos[1]), float(qpos[PITCH])
     upright = math.cos(pitch) > math.cos(math.radians(25)) and contact == FOOT
     least = TAKEOFFS.index(weights.takeoff)
+    least_landing = max(1, least, TAKEOFFS.index(weights.landing_takeoff))
     cap = weights.turn_cap * 2 * math.pi
     counted = (contact == AIR and launch >= least and turned <= cap) or backward < 0
     landing = unlanded = extension = opening = 0.0
     if contact == AIR and launch >= least and turned >= OPEN_TURNS * 2 * math.pi:
         bend = abs(float(qpos[3])) + abs(float(qpos[4]))  # hip and knee, rad
         opening = weights.opening * max(0.0, 1 - bend / (2 * BEND_RAD))
-    if landed is not None and landed.turned > 0 and landed.launch >= max(1, least):
+    if landed is not None and landed.turned > 0 and landed.launch >= least_landing:
         landing = weights.landing * min(landed.turned, cap)
     if touchdown is not None and touchdown.turned > 0 and touchdown.launch >= least:
         counted_turn = min(touchdown.turned, cap)

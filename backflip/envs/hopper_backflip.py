@@ -100,7 +100,8 @@ class HopperBackflipEnv(MujocoEnv, utils.EzPickle):
     ``info["reward_landing"]``, ``info["reward_unlanded"]``, ``info["reward_extension"]`` and
     ``info["reward_opening"]`` (``BackflipWeights`` in ``backflip/envs/backflip_judge.py``;
     ``landing_stay`` is its ``stay``, ``extension_weight`` its ``extension``,
-    ``opening_weight`` its ``opening``); no hidden
+    ``opening_weight`` its ``opening``; ``takeoff``, ``landing_takeoff`` and ``turn_cap``
+    are its fields of those names); no hidden
     control cost, so a person watching judges by the same reward.
     ``reward="handwritten"``: :func:`handwritten_reward`, as ``info["reward_handwritten"]``.
     """
@@ -120,6 +121,7 @@ class HopperBackflipEnv(MujocoEnv, utils.EzPickle):
         extension_weight: float = BackflipWeights.extension,
         opening_weight: float = BackflipWeights.opening,
         turn_cap: float = BackflipWeights.turn_cap,
+        landing_takeoff: Takeoff = BackflipWeights.landing_takeoff,
         reset_noise_scale: float = 5e-3,
         reward: Literal["judge", "handwritten"] = "judge",
         **kwargs: Any,
@@ -136,12 +138,14 @@ class HopperBackflipEnv(MujocoEnv, utils.EzPickle):
             extension_weight,
             opening_weight,
             turn_cap,
+            landing_takeoff,
         )
         utils.EzPickle.__init__(self, *weights, reset_noise_scale, reward, **kwargs)
         if reward not in ("judge", "handwritten"):
             raise ValueError(f"reward must be judge or handwritten, got {reward!r}")
-        if takeoff not in TAKEOFFS:
-            raise ValueError(f"takeoff must be one of {', '.join(TAKEOFFS)}, got {takeoff!r}")
+        for name, given in (("takeoff", takeoff), ("landing_takeoff", landing_takeoff)):
+            if given not in TAKEOFFS:
+                raise ValueError(f"{name} must be one of {', '.join(TAKEOFFS)}, got {given!r}")
         self.reward = reward
         self.weights = BackflipWeights(*weights)
         self.air = AirPhase()

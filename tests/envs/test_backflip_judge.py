@@ -175,6 +175,24 @@ def test_the_judge_pays_the_landing_when_the_watch_lets_it_through() -> None:
     assert after_stay["reward_landing"] == pytest.approx(60.0)
 
 
+@pytest.mark.parametrize(
+    ("landing_takeoff", "launch", "landing"),
+    [
+        ("foot", 1, 60.0),  # the default: a flip off the foot, leaning back, is paid
+        ("upright", 1, 0.0),  # it took off leaning past 45 degrees: not a clean flip
+        ("upright", 2, 60.0),  # off the foot near upright and back on it: a clean flip
+        ("any", 0, 0.0),  # a landing never pays a bounce off the torso
+    ],
+)
+def test_the_landing_pays_only_flips_that_took_off_as_landing_takeoff_asks(
+    landing_takeoff: str, launch: int, landing: float
+) -> None:
+    weights = BackflipWeights(landing=10.0, landing_takeoff=landing_takeoff)  # type: ignore[arg-type]
+    landed = Touchdown(6.0, launch, 0.0, True)
+    terms = reward_terms(np.zeros(6), 0.0, FOOT, launch, 6.0, None, landed, weights, DT)
+    assert terms["reward_landing"] == pytest.approx(landing)
+
+
 def _turn_in_the_air(weights: BackflipWeights, turns: float, land_pitch: float) -> dict[str, float]:
     """Summed terms of a jump that turns ``turns`` at 8 rad/s and lands on the foot at
     ``land_pitch`` (rad), staying up."""

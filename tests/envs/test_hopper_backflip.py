@@ -290,8 +290,10 @@ def test_the_hand_written_reward_is_openais_formula_in_gyms_observation() -> Non
 
 
 def test_the_env_rejects_an_unknown_take_off_rule() -> None:
-    with pytest.raises(ValueError, match="takeoff"):
+    with pytest.raises(ValueError, match="^takeoff"):
         HopperBackflipEnv(takeoff="head")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="^landing_takeoff"):
+        HopperBackflipEnv(landing_takeoff="torso")  # type: ignore[arg-type]
 
 
 def test_the_env_waits_its_landing_stay_in_steps() -> None:

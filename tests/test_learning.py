@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from backflip.config import ScheduleConfig, TrainConfig
+from backflip.config import AgentConfig, PPOConfig, ScheduleConfig, TrainConfig
 from backflip.envs.hopper_backflip import ENV_ID
 from backflip.training.run import train
 
@@ -81,3 +81,52 @@ def test_the_judges_reward_teaches_ppo_to_backflip(tmp_path, seed: int) -> None:
     summary = train(config, torch.device("cpu"), progress=False)
     assert summary["random_flips_per_episode"] == 0.0
     assert summary["flips_per_episode"] >= 1.0
+
+
+# `make backflip`'s PPO settings (BACKFLIP_PPO in the Makefile) with gamma 0.995, and the
+# judge of trial KU in the README's judge trials: take-off from the foot, a landing bonus
+# paid only to flips that took off near upright and stayed up, a floor cost, one turn paid.
+BACKFLIP_PPO = PPOConfig(
+    normalize_reward=False,
+    n_epochs=5,
+    learning_rate=3e-4,
+    log_std_init=0.0,
+    ortho_init=True,
+    activation="tanh",
+    hidden=(64, 64),
+    gamma=0.995,
+)
+KU_JUDGE = (
+    "takeoff=foot",
+    "landing_weight=100",
+    "floor_weight=20",
+    "unlanded_weight=0.5",
+    "landing_stay=0.25",
+    "turn_cap=1",
+    "landing_takeoff=upright",
+)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [0, 1])
+def test_the_ku_judges_reward_teaches_ppo_clean_backflips(tmp_path, seed: int) -> None:
+    # Clean backflips (from the foot, upright, a whole turn in the air, landed on the foot
+    # and stayed up) where a random policy makes none. About 18 minutes a seed alone on 2
+    # cores (4,000,000 steps). Measured as trial KU (the same config through the CLI):
+    # 1.3 and 1.2 clean flips per episode for seeds 0 and 1 (5.6 and 6.3 flips in all).
+    torch.set_num_threads(1)
+    config = TrainConfig(
+        env=ENV_ID,
+        algo="ppo",
+        steps=4_000_000,
+        horizon=300,
+        eval_horizon=1000,
+        reward="true",
+        seed=seed,
+        env_kwargs=KU_JUDGE,
+        agent=AgentConfig(ppo=BACKFLIP_PPO),
+        run_dir=tmp_path,
+    )
+    summary = train(config, torch.device("cpu"), progress=False)
+    assert summary["random_clean_flips_per_episode"] == 0.0
+    assert summary["clean_flips_per_episode"] >= 0.5

@@ -56,6 +56,23 @@ def test_learned_reward_nearly_matches_true_reward_baseline(tmp_path, seed: int)
     assert share > 0.6
 
 
+def train_on_the_judges_reward(tmp_path, seed: int, **fields) -> dict:
+    """The summary of PPO trained on the backflip env's own reward (the judge's) with
+    `make backflip`'s episodes: 300 steps in training, 1000 in evaluation."""
+    torch.set_num_threads(1)
+    config = TrainConfig(
+        env=ENV_ID,
+        algo="ppo",
+        horizon=300,
+        eval_horizon=1000,
+        reward="true",
+        seed=seed,
+        run_dir=tmp_path,
+        **fields,
+    )
+    return train(config, torch.device("cpu"), progress=False)
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_the_judges_reward_teaches_ppo_to_backflip(tmp_path, seed: int) -> None:
@@ -66,19 +83,7 @@ def test_the_judges_reward_teaches_ppo_to_backflip(tmp_path, seed: int) -> None:
     # (random policy 0.0; clean flips 0.0 for each) with today's PPO defaults. At commit
     # 549e2b0 (64-64 tanh networks) it made 2.8, 2.6 and 0.0; at 040a70a (one env) 4.8,
     # 3.8 and 1.4.
-    torch.set_num_threads(1)
-    config = TrainConfig(
-        env=ENV_ID,
-        algo="ppo",
-        steps=150_000,
-        horizon=300,
-        eval_horizon=1000,
-        reward="true",
-        seed=seed,
-        eval_episodes=5,
-        run_dir=tmp_path,
-    )
-    summary = train(config, torch.device("cpu"), progress=False)
+    summary = train_on_the_judges_reward(tmp_path, seed, steps=150_000, eval_episodes=5)
     assert summary["random_flips_per_episode"] == 0.0
     assert summary["flips_per_episode"] >= 1.0
 
@@ -111,22 +116,11 @@ KU_JUDGE = (
 @pytest.mark.parametrize("seed", [0, 1])
 def test_the_ku_judges_reward_teaches_ppo_clean_backflips(tmp_path, seed: int) -> None:
     # Clean backflips (from the foot, upright, a whole turn in the air, landed on the foot
-    # and stayed up) where a random policy makes none. About 18 minutes a seed alone on 2
-    # cores (4,000,000 steps). Measured as trial KU (the same config through the CLI):
+    # and stayed up) where a random policy makes none. About 18 minutes a seed, two at a
+    # time on 2 cores (4,000,000 steps). Measured as trial KU (the same config, by the CLI):
     # 1.3 and 1.2 clean flips per episode for seeds 0 and 1 (5.6 and 6.3 flips in all).
-    torch.set_num_threads(1)
-    config = TrainConfig(
-        env=ENV_ID,
-        algo="ppo",
-        steps=4_000_000,
-        horizon=300,
-        eval_horizon=1000,
-        reward="true",
-        seed=seed,
-        env_kwargs=KU_JUDGE,
-        agent=AgentConfig(ppo=BACKFLIP_PPO),
-        run_dir=tmp_path,
+    summary = train_on_the_judges_reward(
+        tmp_path, seed, steps=4_000_000, env_kwargs=KU_JUDGE, agent=AgentConfig(ppo=BACKFLIP_PPO)
     )
-    summary = train(config, torch.device("cpu"), progress=False)
     assert summary["random_clean_flips_per_episode"] == 0.0
     assert summary["clean_flips_per_episode"] >= 0.5

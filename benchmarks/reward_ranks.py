@@ -54,6 +54,8 @@ def main() -> None:
     parser.add_argument("others", nargs="+", type=Path, help="runs whose policies it scores")
     parser.add_argument("--episodes", type=int, default=2, help="evaluation episodes each")
     args = parser.parse_args()
+    if args.episodes < 1:
+        parser.error(f"--episodes must be at least 1, got {args.episodes}")
     torch.set_num_threads(1)
     cpu = torch.device("cpu")
     try:

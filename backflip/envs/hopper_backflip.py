@@ -35,6 +35,7 @@ from backflip.envs.registration import HOPPER_BACKFLIP
 ENV_ID = HOPPER_BACKFLIP
 HOPPER_XML = str(Path(hopper_v5.__file__).parent / "assets" / "hopper.xml")
 VELOCITY_CLIP = 20.0  # observed velocities are clipped to +-this (m/s, rad/s)
+FLIGHT_TURN_CLIP = 2.0  # observed turns of a phase in the air are clipped to +-this (turns)
 BODIES = ("torso", "thigh", "leg", "foot")
 # Gymnasium's Hopper camera, further back so that a whole flip stays in the frame.
 CAMERA: dict[str, Any] = {
@@ -93,7 +94,10 @@ class HopperBackflipEnv(MujocoEnv, utils.EzPickle):
     Observation ``(12,)``: torso height (m), cos and sin of the pitch, thigh, leg and foot
     angles (rad), then ``qvel`` ``(6,)`` (x, z velocity in m/s, pitch rate and joint rates
     in rad/s), clipped to +-20. The pitch enters as cos and sin so that the observation
-    looks the same after each full turn.
+    looks the same after each full turn. With ``flight_obs``, ``(20,)``: then also what
+    the judge remembers of the flight (:meth:`flight_features`), so that a reward of
+    observation and action can tell a turn in the air from a fall, and a landing after a
+    whole turn from standing still.
 
     Reward (``reward="judge"``): the sum of ``info["reward_rotation"]``,
     ``info["reward_height"]``, ``info["reward_upright"]``, ``info["reward_floor"]``,
@@ -124,6 +128,7 @@ class HopperBackflipEnv(MujocoEnv, utils.EzPickle):
         landing_takeoff: Takeoff = BackflipWeights.landing_takeoff,
         reset_noise_scale: float = 5e-3,
         reward: Literal["judge", "handwritten"] = "judge",
+        flight_obs: bool = False,
         **kwargs: Any,
     ) -> None:
         weights = (
@@ -140,17 +145,18 @@ class HopperBackflipEnv(MujocoEnv, utils.EzPickle):
             turn_cap,
             landing_takeoff,
         )
-        utils.EzPickle.__init__(self, *weights, reset_noise_scale, reward, **kwargs)
+        utils.EzPickle.__init__(self, *weights, reset_noise_scale, reward, flight_obs, **kwargs)
         if reward not in ("judge", "handwritten"):
             raise ValueError(f"reward must be judge or handwritten, got {reward!r}")
         for name, given in (("takeoff", takeoff), ("landing_takeoff", landing_takeoff)):
             if given not in TAKEOFFS:
                 raise ValueError(f"{name} must be one of {', '.join(TAKEOFFS)}, got {given!r}")
         self.reward = reward
+        self.flight_obs = flight_obs
         self.weights = BackflipWeights(*weights)
         self.air = AirPhase()
         self._reset_noise_scale = reset_noise_scale
-        observation_space = gym.spaces.Box(-np.inf, np.inf, shape=(12,), dtype=np.float64)
+        observation_space = gym.spaces.Box(-np.inf, np.inf, shape=(20 if flight_obs else 12,), dtype=np.float64)
         MujocoEnv.__init__(
             self,
             HOPPER_XML,
@@ -167,13 +173,29 @@ class HopperBackflipEnv(MujocoEnv, utils.EzPickle):
     def _get_obs(self) -> NDArray[np.float64]:
         qpos, qvel = self.data.qpos, self.data.qvel
         pitch = qpos[PITCH]
-        return np.concatenate(
-            (
-                [qpos[1], math.cos(pitch), math.sin(pitch)],
-                qpos[3:],
-                np.clip(qvel, -VELOCITY_CLIP, VELOCITY_CLIP),
-            )
-        )
+        parts = [
+            [qpos[1], math.cos(pitch), math.sin(pitch)],
+            qpos[3:],
+            np.clip(qvel, -VELOCITY_CLIP, VELOCITY_CLIP),
+        ]
+        if self.flight_obs:
+            parts.append(self.flight_features())
+        return np.concatenate(parts)
+
+    def flight_features(self) -> NDArray[np.float64]:
+        """``(8,)``: one-hot of what touched the floor after the last step (:data:`AIR`,
+        :data:`FOOT`, :data:`OTHER`), one-hot of how the current (or last) phase in the
+        air took off (an index in :data:`TAKEOFFS`), the turns (of 2 pi) the body has made
+        back since that take-off, and the turns of a clean landing still waiting out its
+        stay (0 if none); turns clipped to +-2."""
+        features = np.zeros(8)
+        features[self.air.contact] = 1.0
+        features[3 + self.air.launch] = 1.0
+        features[6] = self.air.turned / (2 * math.pi)
+        if self.stay.held is not None:
+            features[7] = self.stay.held.turned / (2 * math.pi)
+        features[6:] = np.clip(features[6:], -FLIGHT_TURN_CLIP, FLIGHT_TURN_CLIP)
+        return features
 
     def floor_contact(self) -> int:
         """:data:`AIR`, :data:`FOOT` or :data:`OTHER`: what touches the floor now."""
@@ -187,15 +209,15 @@ class HopperBackflipEnv(MujocoEnv, utils.EzPickle):
         self, action: NDArray[np.float32]
     ) -> tuple[NDArray[np.float64], np.float64, bool, bool, dict[str, np.float64]]:
         self.do_simulation(action, self.frame_skip)
+        contact = self.floor_contact()
+        backward = -body_pitch_rate(self.data.qvel, self.masses)
+        pitch = float(self.data.qpos[PITCH])
+        touchdown = self.air.step(contact, pitch, backward * self.dt)
+        landed = self.stay.step(touchdown, contact, pitch)
         if self.reward == "handwritten":
             value = handwritten_reward(self.data.qpos, self.data.qvel, np.asarray(action))
             terms = {"reward_handwritten": value}
         else:
-            contact = self.floor_contact()
-            backward = -body_pitch_rate(self.data.qvel, self.masses)
-            pitch = float(self.data.qpos[PITCH])
-            touchdown = self.air.step(contact, pitch, backward * self.dt)
-            landed = self.stay.step(touchdown, contact, pitch)
             terms = reward_terms(
                 self.data.qpos,
                 backward,

@@ -301,3 +301,48 @@ def test_the_env_waits_its_landing_stay_in_steps() -> None:
     env.reset(seed=0)
     assert env.stay.steps == 31  # 0.25 s of 0.008-s steps
     assert HopperBackflipEnv().stay.steps == 0
+
+
+def test_flight_obs_shows_the_judges_memory_of_the_flight() -> None:
+    env = gym.make(ENV_ID, flight_obs=True)
+    assert env.observation_space.shape == (20,)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*infinity.*")
+        check_env(env.unwrapped, skip_render_check=True)
+    env = make_env(ENV_ID, horizon=100, env_kwargs={"flight_obs": True})
+    obs, _ = env.reset(seed=0)
+    base = env.unwrapped
+    for _ in range(20):  # settles onto its foot
+        obs, *_ = env.step(np.zeros(3))
+    np.testing.assert_array_equal(obs[:12], base._get_obs()[:12])
+    np.testing.assert_array_equal(obs[12:15], [0, 1, 0])  # on the foot alone
+    assert abs(obs[18]) < 0.01 and obs[19] == 0.0  # hardly a turn, no landing held
+    # Thrown up from the foot, upright and turning back: the same 12 physical numbers as
+    # without flight_obs, then in the air, launched upright, a growing backward turn.
+    _set_pose(env, pitch=0.0, height=STAND_HEIGHT + 1.0, pitch_rate=-10.0)
+    turns = []
+    for _ in range(10):
+        obs, *_ = env.step(np.zeros(3))
+        turns.append(obs[18])
+    np.testing.assert_array_equal(obs[12:15], [1, 0, 0])  # in the air
+    np.testing.assert_array_equal(obs[15:18], [0, 0, 1])  # took off upright from the foot
+    assert 0 < turns[0] < turns[-1] < 1
+    assert turns[-1] == pytest.approx(base.air.turned / (2 * math.pi))
+    env.close()
+
+
+def test_flight_obs_shows_a_clean_landing_while_it_waits_out_its_stay() -> None:
+    env = HopperBackflipEnv(flight_obs=True, landing_stay=0.25)
+    env.reset(seed=0)
+    # It starts just above the floor: as if this were a whole turn, taken off upright.
+    env.air.turned, env.air.launch, env.air.contact = 2 * math.pi, 2, AIR
+    for _ in range(12):
+        obs, *_ = env.step(np.zeros(3))  # drops onto its foot, upright
+    assert env.floor_contact() == FOOT
+    assert env.stay.held is not None  # 31 steps to stay up before the landing pays
+    assert obs[19] == pytest.approx(env.stay.held.turned / (2 * math.pi))
+    assert obs[19] > 0.9
+    for _ in range(40):
+        obs, *_ = env.step(np.zeros(3))
+    assert env.stay.held is None and obs[19] == 0.0  # paid, and forgotten
+    assert HopperBackflipEnv().observation_space.shape == (12,)

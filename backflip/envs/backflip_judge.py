@@ -92,6 +92,10 @@ class BackflipWeights:
     least, or as ``takeoff`` says): with ``upright``, only a flip that both took off and
     landed as a clean backflip does (``backflip/envs/clean_flips.py``), so the bonus asks
     for the upright take-off that the next flip after a landing needs."""
+    landing_min_turns: float = 0.0
+    """fewest turns (of 2 pi rad) a phase in the air must have made for ``landing`` to pay
+    its landing: with 0.75, a hop that leans back a little and lands upright earns no
+    landing bonus, only a (nearly) whole turn does."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -143,7 +147,8 @@ def reward_terms(
     if contact == AIR and launch >= least and turned >= OPEN_TURNS * 2 * math.pi:
         bend = abs(float(qpos[3])) + abs(float(qpos[4]))  # hip and knee, rad
         opening = weights.opening * max(0.0, 1 - bend / (2 * BEND_RAD))
-    if landed is not None and landed.turned > 0 and landed.launch >= least_landing:
+    least_turn = max(weights.landing_min_turns * 2 * math.pi, 0.0)
+    if landed is not None and landed.turned > least_turn and landed.launch >= least_landing:
         landing = weights.landing * min(landed.turned, cap)
     if touchdown is not None and touchdown.turned > 0 and touchdown.launch >= least:
         counted_turn = min(touchdown.turned, cap)

@@ -104,8 +104,8 @@ class HopperBackflipEnv(MujocoEnv, utils.EzPickle):
     ``info["reward_landing"]``, ``info["reward_unlanded"]``, ``info["reward_extension"]`` and
     ``info["reward_opening"]`` (``BackflipWeights`` in ``backflip/envs/backflip_judge.py``;
     ``landing_stay`` is its ``stay``, ``extension_weight`` its ``extension``,
-    ``opening_weight`` its ``opening``; ``takeoff``, ``landing_takeoff`` and ``turn_cap``
-    are its fields of those names); no hidden
+    ``opening_weight`` its ``opening``; ``takeoff``, ``landing_takeoff``, ``turn_cap`` and
+    ``landing_min_turns`` are its fields of those names); no hidden
     control cost, so a person watching judges by the same reward.
     ``reward="handwritten"``: :func:`handwritten_reward`, as ``info["reward_handwritten"]``.
     """
@@ -126,6 +126,7 @@ class HopperBackflipEnv(MujocoEnv, utils.EzPickle):
         opening_weight: float = BackflipWeights.opening,
         turn_cap: float = BackflipWeights.turn_cap,
         landing_takeoff: Takeoff = BackflipWeights.landing_takeoff,
+        landing_min_turns: float = BackflipWeights.landing_min_turns,
         reset_noise_scale: float = 5e-3,
         reward: Literal["judge", "handwritten"] = "judge",
         flight_obs: bool = False,
@@ -144,6 +145,7 @@ class HopperBackflipEnv(MujocoEnv, utils.EzPickle):
             opening_weight,
             turn_cap,
             landing_takeoff,
+            landing_min_turns,
         )
         utils.EzPickle.__init__(self, *weights, reset_noise_scale, reward, flight_obs, **kwargs)
         if reward not in ("judge", "handwritten"):

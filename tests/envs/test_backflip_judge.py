@@ -193,6 +193,17 @@ def test_the_landing_pays_only_flips_that_took_off_as_landing_takeoff_asks(
     assert terms["reward_landing"] == pytest.approx(landing)
 
 
+@pytest.mark.parametrize(("turned", "landing"), [(0.7, 0.0), (6.0, 60.0)])
+def test_with_landing_min_turns_a_hop_that_leans_back_earns_no_landing(
+    turned: float, landing: float
+) -> None:
+    weights = BackflipWeights(landing=10.0, landing_min_turns=0.75)  # 4.7 rad
+    landed = Touchdown(turned, 2, 0.0, True)
+    terms = reward_terms(np.zeros(6), 0.0, FOOT, 2, turned, None, landed, weights, DT)
+    assert terms["reward_landing"] == pytest.approx(landing)
+    assert BackflipWeights(landing=10.0).landing_min_turns == 0.0  # by default any turn pays
+
+
 def _turn_in_the_air(weights: BackflipWeights, turns: float, land_pitch: float) -> dict[str, float]:
     """Summed terms of a jump that turns ``turns`` at 8 rad/s and lands on the foot at
     ``land_pitch`` (rad), staying up."""

@@ -35,6 +35,7 @@ from backflip.envs.registration import HOPPER_BACKFLIP
 ENV_ID = HOPPER_BACKFLIP
 HOPPER_XML = str(Path(hopper_v5.__file__).parent / "assets" / "hopper.xml")
 VELOCITY_CLIP = 20.0  # observed velocities are clipped to +-this (m/s, rad/s)
+FLIGHT_FEATURES = 8  # numbers that flight_obs adds to the observation
 FLIGHT_TURN_CLIP = 2.0  # observed turns of a phase in the air are clipped to +-this (turns)
 BODIES = ("torso", "thigh", "leg", "foot")
 # Gymnasium's Hopper camera, further back so that a whole flip stays in the frame.
@@ -158,7 +159,8 @@ class HopperBackflipEnv(MujocoEnv, utils.EzPickle):
         self.weights = BackflipWeights(*weights)
         self.air = AirPhase()
         self._reset_noise_scale = reset_noise_scale
-        observation_space = gym.spaces.Box(-np.inf, np.inf, shape=(20 if flight_obs else 12,), dtype=np.float64)
+        size = 12 + (FLIGHT_FEATURES if flight_obs else 0)
+        observation_space = gym.spaces.Box(-np.inf, np.inf, shape=(size,), dtype=np.float64)
         MujocoEnv.__init__(
             self,
             HOPPER_XML,
@@ -190,7 +192,7 @@ class HopperBackflipEnv(MujocoEnv, utils.EzPickle):
         air took off (an index in :data:`TAKEOFFS`), the turns (of 2 pi) the body has made
         back since that take-off, and the turns of a clean landing still waiting out its
         stay (0 if none); turns clipped to +-2."""
-        features = np.zeros(8)
+        features = np.zeros(FLIGHT_FEATURES)
         features[self.air.contact] = 1.0
         features[3 + self.air.launch] = 1.0
         features[6] = self.air.turned / (2 * math.pi)

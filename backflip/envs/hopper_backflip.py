@@ -28,6 +28,7 @@ from backflip.envs.backflip_judge import (
     BackflipWeights,
     StayWatch,
     Takeoff,
+    Touchdown,
     reward_terms,
 )
 from backflip.envs.registration import HOPPER_BACKFLIP
@@ -213,15 +214,13 @@ class HopperBackflipEnv(MujocoEnv, utils.EzPickle):
         self, action: NDArray[np.float32]
     ) -> tuple[NDArray[np.float64], np.float64, bool, bool, dict[str, np.float64]]:
         self.do_simulation(action, self.frame_skip)
-        contact = self.floor_contact()
-        backward = -body_pitch_rate(self.data.qvel, self.masses)
-        pitch = float(self.data.qpos[PITCH])
-        touchdown = self.air.step(contact, pitch, backward * self.dt)
-        landed = self.stay.step(touchdown, contact, pitch)
         if self.reward == "handwritten":
+            if self.flight_obs:
+                self._remember_flight()
             value = handwritten_reward(self.data.qpos, self.data.qvel, np.asarray(action))
             terms = {"reward_handwritten": value}
         else:
+            backward, contact, touchdown, landed = self._remember_flight()
             terms = reward_terms(
                 self.data.qpos,
                 backward,
@@ -237,6 +236,16 @@ class HopperBackflipEnv(MujocoEnv, utils.EzPickle):
         if self.render_mode == "human":
             self.render()
         return self._get_obs(), np.float64(sum(terms.values())), False, False, info
+
+    def _remember_flight(self) -> tuple[float, int, Touchdown | None, Touchdown | None]:
+        """Advances the judge's memory of the flight by the step just simulated; returns
+        the body's backward turn rate (rad/s), what touches the floor, and the touchdown
+        and completed landing of this step, if any."""
+        contact = self.floor_contact()
+        backward = -body_pitch_rate(self.data.qvel, self.masses)
+        pitch = float(self.data.qpos[PITCH])
+        touchdown = self.air.step(contact, pitch, backward * self.dt)
+        return backward, contact, touchdown, self.stay.step(touchdown, contact, pitch)
 
     def restarted(self) -> None:
         """The physics were put into another state (a training restart, see

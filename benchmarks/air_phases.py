@@ -65,7 +65,8 @@ def _touch(contact: int, pitch: float) -> str:
 
 
 def air_phases(states: np.ndarray) -> list[AirPhase]:
-    """The phases in the air of the ``(T, 1 + nq + nv)`` physics states of one episode."""
+    """The phases in the air of the ``(T, 1 + nq + nv)`` physics states of one episode or
+    clip; one already in the air at the first state is left out (its take-off is unseen)."""
     contacts = floor_contacts_in_states(states)
     _, body = chain_pitches(states)
     torso_pitch, height = states[:, 3], states[:, 2]  # qpos[2] and qpos[1], after the time

@@ -9,7 +9,7 @@ turn in the air within any clip the run's oracle compared, and how many compared
 turned at least half a turn in the air: a reward model learns nothing of flips from
 clips that hold none.
 
-    python benchmarks/air_phases.py runs/backflip-F2-s0 runs/backflip-F2-s1
+    python benchmarks/air_phases.py runs/KF2-s2 runs/KF2-s4
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ CONTACTS = {AIR: "air", FOOT: "foot", OTHER: "other"}
 
 
 @dataclasses.dataclass(frozen=True)
-class AirPhase:
+class Flight:
     """One phase in the air: the states ``[start, end)`` of an episode with nothing on
     the floor."""
 
@@ -64,10 +64,12 @@ def _touch(contact: int, pitch: float) -> str:
     return CONTACTS[contact]
 
 
-def air_phases(states: np.ndarray) -> list[AirPhase]:
+def air_phases(states: np.ndarray, contacts: np.ndarray | None = None) -> list[Flight]:
     """The phases in the air of the ``(T, 1 + nq + nv)`` physics states of one episode or
-    clip; one already in the air at the first state is left out (its take-off is unseen)."""
-    contacts = floor_contacts_in_states(states)
+    clip; one already in the air at the first state is left out (its take-off is unseen).
+    ``contacts``: the states' ``floor_contacts_in_states``, if already known."""
+    if contacts is None:
+        contacts = floor_contacts_in_states(states)
     _, body = chain_pitches(states)
     torso_pitch, height = states[:, 3], states[:, 2]  # qpos[2] and qpos[1], after the time
     phases, start = [], None
@@ -78,7 +80,7 @@ def air_phases(states: np.ndarray) -> list[AirPhase]:
             if start > 0:
                 end = t if contact != AIR else t + 1
                 phases.append(
-                    AirPhase(
+                    Flight(
                         start,
                         end,
                         float(states[start, 0] - states[0, 0]),
@@ -130,8 +132,9 @@ def main() -> None:
     args = parser.parse_args()
     for folder in args.runs:
         terms, states = replay(folder)
-        contacts = floor_contacts_in_states(states[1:])
-        shares = ", ".join(f"{CONTACTS[c]} {np.mean(contacts == c):.2f}" for c in CONTACTS)
+        contacts = floor_contacts_in_states(states)
+        after_steps = contacts[1:]
+        shares = ", ".join(f"{CONTACTS[c]} {np.mean(after_steps == c):.2f}" for c in CONTACTS)
         print(f"## {folder.name}")
         print(
             f"judge return {sum(terms.values()):.1f}: "
@@ -140,7 +143,7 @@ def main() -> None:
         print(f"steps on the floor: {shares}; torso at most {states[:, 2].max():.2f} m")
         print("| start (s) | air (s) | took off | top (m) | turns | landed |")
         print("|---|---|---|---|---|---|")
-        for phase in air_phases(states):
+        for phase in air_phases(states, contacts):
             if phase.end - phase.start >= SHORTEST:
                 print(
                     f"| {phase.start_s:.2f} | {phase.air_s:.2f} "

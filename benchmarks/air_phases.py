@@ -56,6 +56,15 @@ class Flight:
     """the whole body's backward turn between take-off and landing (turns of 2 pi)."""
     top: float
     """the torso's highest point in it (m)."""
+    took_off_deg: float
+    """the torso's angle from vertical at the step before it (degrees, 0 to 180)."""
+    landed_deg: float
+    """the torso's angle from vertical at the step after it (degrees; at its last step if
+    the episode ended first)."""
+
+
+def _off_vertical_deg(pitch: float) -> float:
+    return abs(math.degrees(math.remainder(pitch, 2 * math.pi)))
 
 
 def _touch(contact: int, pitch: float) -> str:
@@ -89,6 +98,8 @@ def air_phases(states: np.ndarray, contacts: np.ndarray | None = None) -> list[F
                         _touch(contact, torso_pitch[t]) if contact != AIR else "air",
                         float(body[start - 1] - body[min(end, len(body) - 1)]) / (2 * math.pi),
                         float(height[start:end].max()),
+                        _off_vertical_deg(torso_pitch[start - 1]),
+                        _off_vertical_deg(torso_pitch[min(end, len(states) - 1)]),
                     )
                 )
             start = None
@@ -141,13 +152,14 @@ def main() -> None:
             + ", ".join(f"{name} {value:.1f}" for name, value in terms.items() if value)
         )
         print(f"steps on the floor: {shares}; torso at most {states[:, 2].max():.2f} m")
-        print("| start (s) | air (s) | took off | top (m) | turns | landed |")
+        print("| start (s) | air (s) | took off (torso from vertical) | top (m) | turns | landed |")
         print("|---|---|---|---|---|---|")
         for phase in air_phases(states, contacts):
             if phase.end - phase.start >= SHORTEST:
                 print(
                     f"| {phase.start_s:.2f} | {phase.air_s:.2f} "
-                    f"| {phase.took_off} | {phase.top:.2f} | {phase.turns:.2f} | {phase.landed} |"
+                    f"| {phase.took_off} ({phase.took_off_deg:.0f}°) | {phase.top:.2f} "
+                    f"| {phase.turns:.2f} | {phase.landed} ({phase.landed_deg:.0f}°) |"
                 )
         turns = labelled_turns(folder)
         if len(turns) == 0:  # a run on the true reward asks no one

@@ -67,10 +67,8 @@ def _off_vertical_deg(pitch: float) -> float:
     return abs(math.degrees(math.remainder(pitch, 2 * math.pi)))
 
 
-def _touch(contact: int, pitch: float) -> str:
-    if contact == FOOT and math.cos(pitch) > math.cos(math.radians(LANDING_DEG)):
-        return "upright"
-    return CONTACTS[contact]
+def _touch(contact: int, off_vertical_deg: float) -> str:
+    return "upright" if contact == FOOT and off_vertical_deg < LANDING_DEG else CONTACTS[contact]
 
 
 def air_phases(states: np.ndarray, contacts: np.ndarray | None = None) -> list[Flight]:
@@ -88,18 +86,21 @@ def air_phases(states: np.ndarray, contacts: np.ndarray | None = None) -> list[F
         if start is not None and (contact != AIR or t == len(contacts) - 1):
             if start > 0:
                 end = t if contact != AIR else t + 1
+                after = min(end, len(states) - 1)  # the landing step, or the last one
+                took_off_deg = _off_vertical_deg(torso_pitch[start - 1])
+                landed_deg = _off_vertical_deg(torso_pitch[after])
                 phases.append(
                     Flight(
                         start,
                         end,
                         float(states[start, 0] - states[0, 0]),
                         float(states[end - 1, 0] - states[start - 1, 0]),
-                        _touch(contacts[start - 1], torso_pitch[start - 1]),
-                        _touch(contact, torso_pitch[t]) if contact != AIR else "air",
-                        float(body[start - 1] - body[min(end, len(body) - 1)]) / (2 * math.pi),
+                        _touch(contacts[start - 1], took_off_deg),
+                        _touch(contact, landed_deg) if contact != AIR else "air",
+                        float(body[start - 1] - body[after]) / (2 * math.pi),
                         float(height[start:end].max()),
-                        _off_vertical_deg(torso_pitch[start - 1]),
-                        _off_vertical_deg(torso_pitch[min(end, len(states) - 1)]),
+                        took_off_deg,
+                        landed_deg,
                     )
                 )
             start = None

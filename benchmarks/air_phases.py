@@ -5,9 +5,10 @@ Per run: its policy's first evaluation episode played again (the same reset seed
 the air, on the foot alone and on other parts, the torso's highest point, and the
 phases in the air of at least 0.08 s (how each took off, its length, top height, the
 whole body's backward turn in the air, and how it landed); then the largest backward
-turn in the air within any clip the run's oracle compared, and how many compared clips
-turned at least half a turn in the air: a reward model learns nothing of flips from
-clips that hold none.
+turn in the air within any clip the run's oracle compared, how many compared clips
+turned at least half a turn in the air, and how many hold a clean backflip
+(``backflip/envs/clean_flips.py``): a reward model learns nothing of flips, or of
+landing them, from clips that hold none.
 
     python benchmarks/air_phases.py runs/KF2-s2 runs/KF2-s4
 """
@@ -24,6 +25,7 @@ import numpy as np
 import torch
 
 from backflip.envs.backflip_judge import AIR, FOOT, LANDING_DEG, OTHER
+from backflip.envs.clean_flips import clean_flips_in_states
 from backflip.envs.flips import chain_pitches, floor_contacts_in_states
 from backflip.envs.make import make_run_env
 from backflip.evaluation import episode_seed
@@ -131,11 +133,15 @@ def replay(run_dir: Path) -> tuple[dict[str, float], np.ndarray]:
     return dict(sums), np.stack(states)
 
 
-def labelled_turns(run_dir: Path) -> np.ndarray:
-    """The largest turn in the air (turns) of every clip the run's oracle compared."""
+def labelled_clips(run_dir: Path) -> tuple[np.ndarray, np.ndarray]:
+    """The largest turn in the air (turns) and the clean backflips of every clip the
+    run's oracle compared, each ``(clips,)``."""
     with RunDir(run_dir).label_store() as store:
         ids = sorted({i for c in store.comparisons() for i in (c.left_id, c.right_id)})
-        return np.array([largest_air_turn(store.load_segment(i).states) for i in ids])
+        clips = [store.load_segment(i).states for i in ids]
+    turns = np.array([largest_air_turn(states) for states in clips])
+    clean = np.array([int(clean_flips_in_states(states)[-1]) for states in clips])
+    return turns, clean
 
 
 def main() -> None:
@@ -162,13 +168,14 @@ def main() -> None:
                     f"| {phase.took_off} ({phase.took_off_deg:.0f}°) | {phase.top:.2f} "
                     f"| {phase.turns:.2f} | {phase.landed} ({phase.landed_deg:.0f}°) |"
                 )
-        turns = labelled_turns(folder)
+        turns, clean = labelled_clips(folder)
         if len(turns) == 0:  # a run on the true reward asks no one
             print("compared clips: none\n", flush=True)
             continue
         print(
             f"compared clips: {len(turns)}, largest turn in the air {turns.max():.2f}, "
-            f"at least half a turn: {int(np.sum(turns >= 0.5))}\n",
+            f"at least half a turn: {int(np.sum(turns >= 0.5))}, "
+            f"with a clean backflip: {int(np.sum(clean > 0))}\n",
             flush=True,
         )
 

@@ -11,7 +11,12 @@ BACKFLIP_RUN ?= runs/backflip
 # PPO as it was before the locomotion defaults (64-64 tanh, lr 3e-4, 5 epochs, log std 0,
 # rewards not normalized): with those defaults seed 0 makes 1.5 flips per episode, not 7.
 BACKFLIP_PPO ?= --agent.ppo.no-normalize-reward --agent.ppo.n-epochs 5 --agent.ppo.learning-rate 3e-4 --agent.ppo.log-std-init 0 --agent.ppo.ortho-init --agent.ppo.activation tanh --agent.ppo.hidden 64 64
-BACKFLIP_ARGS ?= --env backflip/HopperBackflip-v0 --algo ppo --steps 400000 --labels 900 --horizon 300 --eval-horizon 1000 --query.segment-seconds 1.2 --seed 0 $(BACKFLIP_PPO)
+# The judge of the README's trial KF2PU: rotation paid only from an upright take-off, a
+# landing bonus for a whole turn landed upright that stays up, a light floor cost, and the
+# flight in the observation.
+BACKFLIP_JUDGE ?= takeoff=upright landing_weight=100 floor_weight=2 unlanded_weight=0.5 landing_stay=0.25 turn_cap=1 landing_takeoff=upright flight_obs=true landing_min_turns=0.75
+# Trial KF2PUA: PEBBLE's exploration first, and every step of a 1.2-s clip in the reward fits.
+BACKFLIP_ARGS ?= --env backflip/HopperBackflip-v0 --algo ppo --steps 4000000 --labels 900 --horizon 300 --eval-horizon 1000 --query.segment-seconds 1.2 --pebble-steps 400000 --reward-training.train-clip-steps 150 --seed 0 $(BACKFLIP_PPO) --agent.ppo.gamma 0.995 --env-kwargs $(BACKFLIP_JUDGE)
 
 .PHONY: install demo backflip test lint typecheck clean
 
@@ -52,6 +57,7 @@ backflip: $(STAMP)
 	$(VENV)/bin/backflip video $(BACKFLIP_RUN) --episodes 1
 	mkdir -p videos && cp $(BACKFLIP_RUN)/videos/policy.mp4 videos/backflip.mp4
 	cp $(BACKFLIP_RUN)/videos/policy.gif videos/backflip.gif
+	@if [ -e $(BACKFLIP_RUN)/videos/flip_strip.png ]; then cp $(BACKFLIP_RUN)/videos/flip_strip.png videos/flip_strip.png; fi
 	@echo "videos: videos/backflip.mp4, $(BACKFLIP_RUN)/videos/"
 
 lint: $(STAMP)

@@ -193,6 +193,16 @@ def learn_from_the_kf2u_judge_after_exploring(tmp_path, seed: int) -> TrainConfi
     )
 
 
+def assert_learns_clean_backflips_that_repeat(config: TrainConfig) -> None:
+    """Trains ``config`` on the CPU: at least 2 clean flips per evaluation episode and some
+    in its last quarter (it lands and goes again), where a random policy makes none."""
+    torch.set_num_threads(1)
+    summary = train(config, torch.device("cpu"), progress=False)
+    assert summary["random_clean_flips_per_episode"] == 0.0
+    assert summary["clean_flips_per_episode"] >= 2.0
+    assert summary["late_clean_flips_per_episode"] > 0.0
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("seed", [2])
 def test_exploring_then_900_comparisons_of_the_kf2u_judge_teach_clean_backflips(
@@ -203,12 +213,9 @@ def test_exploring_then_900_comparisons_of_the_kf2u_judge_teach_clean_backflips(
     # trial KF2PU (by the CLI, the same config; its env kwargs in another order): 13.2
     # clean flips per episode, 3.3 of them in the last quarter (random 0.0); seeds 0, 1,
     # 3 and 4 made 0.0, 0.7, 0.8 and 0.0.
-    torch.set_num_threads(1)
-    config = learn_from_the_kf2u_judge_after_exploring(tmp_path, seed)
-    summary = train(config, torch.device("cpu"), progress=False)
-    assert summary["random_clean_flips_per_episode"] == 0.0
-    assert summary["clean_flips_per_episode"] >= 2.0
-    assert summary["late_clean_flips_per_episode"] > 0.0
+    assert_learns_clean_backflips_that_repeat(
+        learn_from_the_kf2u_judge_after_exploring(tmp_path, seed)
+    )
 
 
 def learn_from_every_step_of_the_kf2u_judges_clips(tmp_path, seed: int) -> TrainConfig:
@@ -228,9 +235,6 @@ def test_900_comparisons_fit_on_every_step_teach_clean_backflips(tmp_path, seed:
     # the clip. About 17 minutes a seed, two at a time. Measured as trial KF2PUA (by the
     # CLI, the same config; its env kwargs in another order): 8.6 and 5.2 clean flips per
     # episode, 1.4 and 1.0 of them in the last quarter (random 0.0).
-    torch.set_num_threads(1)
-    config = learn_from_every_step_of_the_kf2u_judges_clips(tmp_path, seed)
-    summary = train(config, torch.device("cpu"), progress=False)
-    assert summary["random_clean_flips_per_episode"] == 0.0
-    assert summary["clean_flips_per_episode"] >= 2.0
-    assert summary["late_clean_flips_per_episode"] > 0.0
+    assert_learns_clean_backflips_that_repeat(
+        learn_from_every_step_of_the_kf2u_judges_clips(tmp_path, seed)
+    )

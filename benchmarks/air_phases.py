@@ -109,9 +109,10 @@ def air_phases(states: np.ndarray, contacts: np.ndarray | None = None) -> list[F
     return phases
 
 
-def largest_air_turn(states: np.ndarray) -> float:
-    """The largest backward turn (turns) of one phase in the air within a clip's states."""
-    return max((phase.turns for phase in air_phases(states)), default=0.0)
+def largest_air_turn(states: np.ndarray, contacts: np.ndarray | None = None) -> float:
+    """The largest backward turn (turns) of one phase in the air within a clip's states
+    (``contacts`` as :func:`air_phases`)."""
+    return max((phase.turns for phase in air_phases(states, contacts)), default=0.0)
 
 
 def replay(run_dir: Path) -> tuple[dict[str, float], np.ndarray]:
@@ -139,8 +140,11 @@ def labelled_clips(run_dir: Path) -> tuple[np.ndarray, np.ndarray]:
     with RunDir(run_dir).label_store() as store:
         ids = sorted({i for c in store.comparisons() for i in (c.left_id, c.right_id)})
         clips = [store.load_segment(i).states for i in ids]
-    turns = np.array([largest_air_turn(states) for states in clips])
-    clean = np.array([int(clean_flips_in_states(states)[-1]) for states in clips])
+    turns, clean = np.zeros(len(clips)), np.zeros(len(clips), dtype=np.int64)
+    for index, states in enumerate(clips):
+        contacts = floor_contacts_in_states(states)  # MuJoCo's contacts: the costly part
+        turns[index] = largest_air_turn(states, contacts)
+        clean[index] = clean_flips_in_states(states, contacts)[-1]
     return turns, clean
 
 

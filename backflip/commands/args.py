@@ -100,7 +100,7 @@ class GridArgs:
     """a Ray cluster to run on: auto (the one `ray start` made on this machine) or
     HOST:PORT; default: a local Ray started for this grid with all of this machine's CPUs."""
     cpus_per_run: int = 1
-    """CPUs (and torch/BLAS threads) per run."""
+    """CPUs (and torch threads) per run; numpy's BLAS runs on one thread in any run."""
     baselines_from: Path | None = None
     """another grid's folder: its finished true-reward baselines are copied instead of
     trained again where they match (env, algo, steps, seed, costs, alive, horizons, evaluation

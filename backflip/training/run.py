@@ -10,6 +10,7 @@ import numpy as np
 import torch
 from gymnasium import spaces
 from stable_baselines3.common.off_policy_algorithm import OffPolicyAlgorithm
+from threadpoolctl import threadpool_limits
 
 from backflip.agents.progress import RunProgress
 from backflip.agents.relabel import relabel_replay_buffer
@@ -23,8 +24,12 @@ from backflip.training.report import metrics_row, summary
 
 
 def train(config: TrainConfig, device: torch.device, progress: bool = True) -> dict[str, object]:
-    """Runs (or resumes) a whole run; returns the summary it writes to ``summary.json``."""
-    with RunDir(config.resolved_run_dir()).lock():
+    """Runs (or resumes) a whole run; returns the summary it writes to ``summary.json``.
+
+    numpy's BLAS runs on one thread throughout: its float32 products (the learned reward
+    of every env step, PEBBLE's distances) round differently with the thread count, so a
+    run's numbers would otherwise depend on the machine's cores and ``OMP_NUM_THREADS``."""
+    with threadpool_limits(limits=1, user_api="blas"), RunDir(config.resolved_run_dir()).lock():
         run = build_run(config, device)
         try:
             return _train(run, progress)

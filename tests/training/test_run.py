@@ -8,6 +8,7 @@ import dataclasses
 import numpy as np
 import pytest
 import torch
+from threadpoolctl import threadpool_limits
 
 from backflip.config import AgentConfig, ExploreConfig, PPOConfig, ScheduleConfig, TrainConfig
 from backflip.envs.restarts import VisitedStateRestarts
@@ -117,3 +118,28 @@ def test_restarts_wrap_each_training_env_with_a_stream_of_its_own(tmp_path) -> N
         isinstance(monitor.env, VisitedStateRestarts)
         for monitor in plain.recorder.venv.envs  # type: ignore[attr-defined]
     )
+
+
+def test_a_runs_numbers_do_not_depend_on_how_many_threads_blas_may_use(tmp_path) -> None:
+    """PEBBLE's distances are float32 matrix products, which numpy's BLAS rounds
+    differently on two threads than on one: the run pins it to one, so a run made where
+    ``OMP_NUM_THREADS`` is unset matches one made where it is 1."""
+    config = TrainConfig(
+        env="HalfCheetah-v5",
+        algo="ppo",
+        steps=8192,
+        labels=20,
+        horizon=100,
+        eval_episodes=1,
+        schedule=ScheduleConfig(rounds=2),
+        explore=ExploreConfig(pebble_steps=4096),
+        agent=AgentConfig(ppo=PPOConfig(n_envs=8, n_steps=128)),
+    )
+    summaries = []
+    for threads in (1, 2):
+        with threadpool_limits(limits=threads, user_api="blas"):
+            run_config = dataclasses.replace(config, run_dir=tmp_path / f"blas{threads}")
+            summaries.append(train(run_config, CPU, progress=False))
+    timings = ("wall_s", "reward_fit_s")
+    one, two = ({k: v for k, v in s.items() if k not in timings} for s in summaries)
+    assert one == two

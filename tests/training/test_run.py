@@ -124,16 +124,9 @@ def test_a_runs_numbers_do_not_depend_on_how_many_threads_blas_may_use(tmp_path)
     """PEBBLE's distances are float32 matrix products, which numpy's BLAS rounds
     differently on two threads than on one: the run pins it to one, so a run made where
     ``OMP_NUM_THREADS`` is unset matches one made where it is 1."""
-    config = TrainConfig(
-        env="HalfCheetah-v5",
-        algo="ppo",
-        steps=8192,
-        labels=20,
-        horizon=100,
-        eval_episodes=1,
-        schedule=ScheduleConfig(rounds=2),
-        explore=ExploreConfig(pebble_steps=4096),
-        agent=AgentConfig(ppo=PPOConfig(n_envs=8, n_steps=128)),
+    ppo = dataclasses.replace(TINY.agent.ppo, n_envs=8, n_steps=128)
+    config = dataclasses.replace(
+        TINY, steps=8192, explore=ExploreConfig(pebble_steps=4096), agent=AgentConfig(ppo=ppo)
     )
     summaries = []
     for threads in (1, 2):

@@ -36,6 +36,11 @@ def test_round_ends_split_the_steps_evenly_and_end_at_the_last() -> None:
     assert round_ends(one) == [1000]
 
 
+def without_timings(summary: dict[str, object]) -> dict[str, object]:
+    """A run's summary less its wall-clock times, which differ between identical runs."""
+    return {k: v for k, v in summary.items() if k not in ("wall_s", "reward_fit_s")}
+
+
 @pytest.fixture(scope="module")
 def two_runs(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, object]]:
     folder = tmp_path_factory.mktemp("runs")
@@ -57,8 +62,7 @@ def test_ppo_rounds_come_between_rollouts(two_runs, tmp_path_factory) -> None:
 
 
 def test_the_same_config_gives_the_same_run_on_cpu(two_runs) -> None:
-    timings = ("wall_s", "reward_fit_s")
-    first, second = ({k: v for k, v in s.items() if k not in timings} for s in two_runs)
+    first, second = (without_timings(s) for s in two_runs)
     assert first == second
 
 
@@ -133,6 +137,5 @@ def test_a_runs_numbers_do_not_depend_on_how_many_threads_blas_may_use(tmp_path)
         with threadpool_limits(limits=threads, user_api="blas"):
             run_config = dataclasses.replace(config, run_dir=tmp_path / f"blas{threads}")
             summaries.append(train(run_config, CPU, progress=False))
-    timings = ("wall_s", "reward_fit_s")
-    one, two = ({k: v for k, v in s.items() if k not in timings} for s in summaries)
+    one, two = (without_timings(s) for s in summaries)
     assert one == two

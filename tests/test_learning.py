@@ -259,3 +259,26 @@ def test_900_comparisons_asked_until_late_teach_clean_backflips(tmp_path, seed: 
     # CLI, the same config; its env kwargs in another order): 9.2 clean flips per episode,
     # 1.4 of them in the last quarter (random 0.0).
     assert_learns_clean_backflips_that_repeat(learn_until_late_from_every_step(tmp_path, seed))
+
+
+def learn_with_an_entropy_bonus(tmp_path, seed: int) -> TrainConfig:
+    """The README's KF2PUAT row: the KF2PUA run with PPO's entropy bonus at 0.01 (0 in
+    every other run here), so that PPO keeps trying turns it has not been paid for yet."""
+    config = learn_from_every_step_of_the_kf2u_judges_clips(tmp_path, seed)
+    return dataclasses.replace(
+        config,
+        agent=dataclasses.replace(
+            config.agent, ppo=dataclasses.replace(config.agent.ppo, ent_coef=0.01)
+        ),
+    )
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [1, 2])
+def test_900_comparisons_with_an_entropy_bonus_teach_clean_backflips(tmp_path, seed: int) -> None:
+    # Seeds 1 and 2 are the two of 0-4 that KF2PUA landed fewer than 2 clean flips on
+    # (1.2 and 0.1), and PPO on the judge's own reward none (row (b'')). About 25 minutes
+    # a seed, two at a time. Measured as trial KF2PUAT (by the CLI, the same config; its
+    # env kwargs in another order): 2.3 and 3.1 clean flips per episode, 0.6 and 0.5 of
+    # them in the last quarter (random 0.0).
+    assert_learns_clean_backflips_that_repeat(learn_with_an_entropy_bonus(tmp_path, seed))

@@ -19,7 +19,7 @@ import tyro
 
 from backflip.errors import BackflipError
 
-FORMAT = 8
+FORMAT = 9
 """Version of the run-directory layout, saved in ``config.json``. Runs of format 1
 (before the configuration was saved whole) have no ``format`` key; format 2 had no
 ``--costs`` and no observation normalization, format 3 no reward normalization, format 4
@@ -27,7 +27,7 @@ no ``--reward-training.shared-holdout`` and ``--reward-training.restandardize``,
 no ``--alive`` and ``--schedule.human-pace`` (it read as ``--alive healthy`` and did not
 pace a person's run: what `upgraded` fills in), format 6 no ``--env-kwargs`` (none),
 format 7 no ``--explore``, SURF's ``--reward-training`` fields and ``--restarts`` (all
-off)."""
+off), format 8 no ``--query.top-share`` (0)."""
 
 QueryMethod = Literal["uniform", "disagreement", "entropy"]
 Costs = Literal["hidden", "visible"]
@@ -68,6 +68,10 @@ class QueryConfig:
     tie_margin: float = 0.05
     """a pair every ensemble member puts within this of P = 0.5 is a sure tie, asked only
     when nothing else is left (0 asks them like any other)."""
+    top_share: float = 0.0
+    """share of each round's queries asked among the best quarter of the candidates, by
+    the reward model's own ranking (members' standardized returns, averaged): pairs of the
+    clips it rates highest, where what sets a good one apart is learned (0: none)."""
     heldout_size: int = 400
     """clips held out from queries (a uniform sample of the run) to measure the reward."""
     heldout_share: float = 0.1
@@ -87,6 +91,7 @@ class QueryConfig:
         _require(self.pool_size >= 2, "--query.pool-size must be at least 2")
         _require(self.oversample >= 1, "--query.oversample must be at least 1")
         _require(0 <= self.tie_margin < 0.5, "--query.tie-margin must be within [0, 0.5)")
+        _require(0 <= self.top_share <= 1, "--query.top-share must be within [0, 1]")
         _require(self.heldout_size >= 0, "--query.heldout-size must be >= 0")
         _require(0 <= self.heldout_share < 1, "--query.heldout-share must be within [0, 1)")
 
@@ -523,8 +528,8 @@ def _env_kwarg(item: str) -> tuple[str, Any]:
 def upgraded(data: dict[str, Any]) -> dict[str, Any]:
     """A saved configuration in this version's format where it only lacks fields whose
     value is what its version did (format 5: ``alive``, ``schedule.human_pace``; format
-    6: ``env_kwargs``; format 7: ``explore``, SURF's fields, ``restarts``); any other one
-    unchanged."""
+    6: ``env_kwargs``; format 7: ``explore``, SURF's fields, ``restarts``; format 8:
+    ``query.top_share``); any other one unchanged."""
     if data.get("format") == 5 and isinstance(data.get("schedule"), dict):
         schedule = {**data["schedule"], "human_pace": False}
         data = {**data, "format": 6, "alive": "healthy", "schedule": schedule}
@@ -536,11 +541,13 @@ def upgraded(data: dict[str, Any]) -> dict[str, Any]:
         explore = dataclasses.asdict(ExploreConfig())
         data = {
             **data,
-            "format": FORMAT,
+            "format": 8,
             "explore": explore,
             "reward_training": training,
             "restarts": 0.0,
         }
+    if data.get("format") == 8 and isinstance(data.get("query"), dict):
+        data = {**data, "format": FORMAT, "query": {**data["query"], "top_share": 0.0}}
     return data
 
 

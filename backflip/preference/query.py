@@ -1,4 +1,5 @@
-"""Which pairs of candidate clips to ask about: uniform, ensemble disagreement or entropy."""
+"""Which pairs of candidate clips to ask about: uniform, ensemble disagreement or entropy;
+and which clips the reward model rates best."""
 
 from __future__ import annotations
 
@@ -66,6 +67,22 @@ def select_queries(
         order = np.lexsort((-score, tie))  # not-ties first, each by score
     keep = order[:n_queries]
     return [(int(i), int(j)) for i, j in zip(left[keep], right[keep], strict=True)]
+
+
+def best_clips(returns: np.ndarray, fraction: float = 0.25) -> np.ndarray:
+    """Indices of the ``fraction`` of clips (at least 2) the ensemble rates best, best first.
+
+    ``returns`` ``(M, N)``: each member's return of each clip. Each member's returns are
+    standardized first (members of an ensemble fit to comparisons agree on order, not
+    on scale), then averaged over members.
+    """
+    returns = np.asarray(returns, dtype=np.float64)
+    if returns.ndim != 2 or returns.shape[1] < 2:
+        raise ValueError(f"returns must be (members, clips >= 2), got {returns.shape}")
+    spread = returns.std(axis=1, keepdims=True)
+    z = (returns - returns.mean(axis=1, keepdims=True)) / np.where(spread > 0, spread, 1.0)
+    keep = min(returns.shape[1], max(2, int(np.ceil(fraction * returns.shape[1]))))
+    return np.argsort(-z.mean(axis=0), kind="stable")[:keep]
 
 
 TIE_REDRAW = 20

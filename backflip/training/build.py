@@ -151,7 +151,15 @@ def _build_preferences(
     )
     store = run_dir.label_store()
     query = config.query
-    desk = LabelDesk(store, teacher, query.method, query.oversample, seeds.query, query.tie_margin)
+    desk = LabelDesk(
+        store,
+        teacher,
+        query.method,
+        query.oversample,
+        seeds.query,
+        query.tie_margin,
+        query.top_share,
+    )
     schedule = LabelSchedule(
         config.labels,
         config.steps,

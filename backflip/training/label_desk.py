@@ -16,7 +16,7 @@ import numpy as np
 from backflip.config import QueryMethod
 from backflip.preference.ensemble import bradley_terry
 from backflip.preference.oracle import SyntheticOracle
-from backflip.preference.query import select_queries
+from backflip.preference.query import best_clips, select_queries
 from backflip.preference.reward_model import RewardModel
 from backflip.records import Comparison, Segment
 from backflip.storage.label_store import LabelStore
@@ -69,6 +69,8 @@ class LabelDesk:
         oversample: random candidate pairs drawn per query.
         seed: the query draws.
         tie_margin: see ``backflip/preference/query.py``.
+        top_share: share of each round's queries asked among the best quarter of the
+            candidates by the reward model's ranking (``--query.top-share``).
     """
 
     def __init__(
@@ -79,9 +81,11 @@ class LabelDesk:
         oversample: int,
         seed: int,
         tie_margin: float = 0.0,
+        top_share: float = 0.0,
     ) -> None:
         self.store = store
         self.tie_margin = tie_margin
+        self.top_share = top_share
         self.teacher = teacher
         self.method = method
         self.oversample = oversample
@@ -98,17 +102,37 @@ class LabelDesk:
         """Poses up to ``n`` new queries about ``candidates``; returns how many it posed.
 
         No pair is posed twice. Before the first answer the pairs are uniform; after it,
-        ``method`` ranks them with the reward model's members.
+        ``method`` ranks them with the reward model's members, and ``top_share`` of them
+        are pairs of the best quarter of ``candidates``.
         """
         pool = list(candidates)
         if n <= 0 or len(pool) < 2:
             return 0
-        probs = None
-        if self.method != "uniform" and self.store.n_answered() > 0:
+        returns = None
+        if self.store.n_answered() > 0 and (self.method != "uniform" or self.top_share > 0):
             returns = model.ensemble.clip_returns(pool, normalized=False)  # (M, pool)
+        asked = self.store.asked_pairs()
+        posed = 0
+        n_top = round(self.top_share * n) if returns is not None else 0
+        if n_top > 0:
+            assert returns is not None
+            best = best_clips(returns)
+            posed += self._pose(n_top, [pool[i] for i in best], returns[:, best], asked)
+        return posed + self._pose(n - posed, pool, returns, asked)
+
+    def _pose(
+        self, n: int, pool: list[Segment], returns: np.ndarray | None, asked: set[frozenset[int]]
+    ) -> int:
+        """Poses up to ``n`` pairs of ``pool`` not in ``asked`` (which it extends), ranked
+        by ``method`` on the members' ``returns`` ``(M, len(pool))`` (uniform without)."""
+        if n <= 0:
+            return 0
+        probs = None
+        if self.method != "uniform" and returns is not None:
+            clip_returns = returns
 
             def probs(left: np.ndarray, right: np.ndarray) -> np.ndarray:
-                return bradley_terry(returns[:, left], returns[:, right])
+                return bradley_terry(clip_returns[:, left], clip_returns[:, right])
 
         method: QueryMethod = self.method if probs is not None else "uniform"
         # Spares, best first: a pair asked in an earlier round is passed over.
@@ -121,7 +145,6 @@ class LabelDesk:
             oversample=self.oversample,
             tie_margin=self.tie_margin,
         )
-        asked = self.store.asked_pairs()
         posed = 0
         for i, j in pairs:
             if posed == n:

@@ -7,7 +7,7 @@ import itertools
 import numpy as np
 import pytest
 
-from backflip.preference.query import select_queries
+from backflip.preference.query import best_clips, select_queries
 
 
 def unordered(pairs: list[tuple[int, int]]) -> set[frozenset[int]]:
@@ -137,3 +137,23 @@ def test_errors() -> None:
     with pytest.raises(ValueError, match=r"\(M, 30\)"):
         select_queries(10, 3, "entropy", rng, lambda left, right: np.zeros((2, 3)))
     assert select_queries(10, 0, "uniform", rng) == []
+
+
+def test_best_clips_rank_by_members_standardized_returns_not_their_scales() -> None:
+    # Member 0 (large scale) ranks clip 3 first; members 1 and 2 (small scale) rank 1
+    # first and 3 last. Raw means would follow member 0; standardized, the majority wins.
+    returns = np.array(
+        [
+            [0.0, 10.0, 20.0, 1000.0, 5.0, 6.0, 7.0, 8.0],
+            [0.0, 9.0, 8.0, -1.0, 1.0, 2.0, 3.0, 4.0],
+            [0.0, 9.0, 8.0, -1.0, 1.0, 2.0, 3.0, 4.0],
+        ]
+    )
+    assert best_clips(returns).tolist() == [1, 2]
+    assert best_clips(returns, fraction=0.5).tolist()[:2] == [1, 2]
+    assert len(best_clips(returns, fraction=0.5)) == 4
+    assert len(best_clips(returns[:, :3], fraction=0.1)) == 2  # never fewer than a pair
+    flat = np.ones((3, 5))  # members that rate every clip alike: no division by zero
+    assert len(best_clips(flat)) == 2
+    with pytest.raises(ValueError, match="clips >= 2"):
+        best_clips(returns[:, :1])

@@ -9,6 +9,7 @@ import torch
 from backflip.config import QueryConfig, RewardModelConfig, RewardTrainingConfig, TeacherConfig
 from backflip.preference.clip_pool import ClipPool
 from backflip.preference.oracle import SyntheticOracle
+from backflip.preference.query import best_clips
 from backflip.preference.reward_model import RewardModel
 from backflip.records import Segment
 from backflip.storage.run_dir import RunDir
@@ -43,10 +44,12 @@ def model() -> RewardModel:
     return RewardModel(OBS, ACT, config, training, torch.device("cpu"), seed=0)
 
 
-def desk(tmp_path, method: str = "disagreement", person: bool = False) -> LabelDesk:
+def desk(
+    tmp_path, method: str = "disagreement", person: bool = False, top_share: float = 0.0
+) -> LabelDesk:
     teacher = Person() if person else SyntheticTeacher(SyntheticOracle(TeacherConfig(), seed=0))
     store = RunDir(tmp_path).label_store()
-    return LabelDesk(store, teacher, method, oversample=10, seed=0)  # type: ignore[arg-type]
+    return LabelDesk(store, teacher, method, oversample=10, seed=0, top_share=top_share)  # type: ignore[arg-type]
 
 
 def test_asks_exactly_n_new_pairs_and_never_held_out_clips(tmp_path) -> None:
@@ -65,6 +68,26 @@ def test_asks_exactly_n_new_pairs_and_never_held_out_clips(tmp_path) -> None:
     for c in comparisons:
         left, right = labels.clips[c.left_id], labels.clips[c.right_id]
         assert c.label == float(left.oracle_return > right.oracle_return)
+
+
+def test_a_top_share_of_the_queries_pairs_the_clips_the_model_rates_best(tmp_path) -> None:
+    pool = ClipPool(QueryConfig(), seed=0)
+    pool.add(clips(80, seed=2))
+    labels, reward = desk(tmp_path, top_share=0.5), model()
+    labels.ask(20, pool.candidates(), reward)  # the first round is uniform: no ranking yet
+    reward.fit(*labels.answered())
+    candidates = pool.candidates()
+    before = len(labels.store.comparisons(include_skipped=True))
+    assert labels.ask(20, candidates, reward) == 20
+    asked = labels.store.comparisons(include_skipped=True)[before:]
+    returns = reward.ensemble.clip_returns(candidates, normalized=False)
+    best = {id(candidates[i]) for i in best_clips(returns)}
+    in_best = [
+        id(labels.clips[c.left_id]) in best and id(labels.clips[c.right_id]) in best for c in asked
+    ]
+    assert in_best[:10] == [True] * 10  # half of the round, asked first
+    assert sum(in_best) < 20  # the other half from the whole pool
+    assert len({frozenset((c.left_id, c.right_id)) for c in asked}) == 20
 
 
 def test_a_person_gets_pending_queries_and_nothing_is_answered_for_them(tmp_path) -> None:

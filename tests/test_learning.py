@@ -282,3 +282,26 @@ def test_900_comparisons_with_an_entropy_bonus_teach_clean_backflips(tmp_path, s
     # env kwargs in another order): 2.3 and 3.1 clean flips per episode, 0.6 and 0.5 of
     # them in the last quarter (random 0.0).
     assert_learns_clean_backflips_that_repeat(learn_with_an_entropy_bonus(tmp_path, seed))
+
+
+def learn_asking_about_the_best_clips(tmp_path, seed: int) -> TrainConfig:
+    """The README's KF2PUATLB row: the KF2PUAT run with its questions asked until 80% of
+    the run, half of each round's pairing clips of the best quarter of the candidates by
+    the reward model's own ranking."""
+    config = learn_with_an_entropy_bonus(tmp_path, seed)
+    return dataclasses.replace(
+        config,
+        schedule=dataclasses.replace(config.schedule, label_until=0.8),
+        query=dataclasses.replace(config.query, top_share=0.5),
+    )
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [1, 4])
+def test_900_comparisons_about_the_best_clips_teach_clean_backflips(tmp_path, seed: int) -> None:
+    # Seed 4 is the one of 0-4 whose judge saw no clean backflip under KF2PUATL (1.7 clean
+    # flips, none late); asked about the best clips, 378 of its compared clips hold one.
+    # About 25 minutes a seed, two at a time. Measured as trial KF2PUATLB (by the CLI, the
+    # same config; its env kwargs in another order): 8.2 and 2.1 clean flips per episode,
+    # 1.2 and 0.2 of them in the last quarter (random 0.0).
+    assert_learns_clean_backflips_that_repeat(learn_asking_about_the_best_clips(tmp_path, seed))

@@ -19,7 +19,7 @@ import tyro
 
 from backflip.errors import BackflipError
 
-FORMAT = 9
+FORMAT = 10
 """Version of the run-directory layout, saved in ``config.json``. Runs of format 1
 (before the configuration was saved whole) have no ``format`` key; format 2 had no
 ``--costs`` and no observation normalization, format 3 no reward normalization, format 4
@@ -27,11 +27,12 @@ no ``--reward-training.shared-holdout`` and ``--reward-training.restandardize``,
 no ``--alive`` and ``--schedule.human-pace`` (it read as ``--alive healthy`` and did not
 pace a person's run: what `upgraded` fills in), format 6 no ``--env-kwargs`` (none),
 format 7 no ``--explore``, SURF's ``--reward-training`` fields and ``--restarts`` (all
-off), format 8 no ``--query.top-share`` (0)."""
+off), format 8 no ``--query.top-share`` (0), format 9 no ``--restarts-from`` (visited)."""
 
 QueryMethod = Literal["uniform", "disagreement", "entropy"]
 Costs = Literal["hidden", "visible"]
 Alive = Literal["healthy", "height"]
+RestartFrom = Literal["visited", "landings"]
 
 
 class ConfigError(BackflipError):
@@ -420,6 +421,10 @@ class TrainConfig:
     visited before (drawn uniformly from all so far) instead of the env's reset, so that
     the policy also learns to go on from where long episodes take it; evaluation episodes
     always start from the env's reset. 0: off."""
+    restarts_from: RestartFrom = "visited"
+    """where --restarts start: visited, any state (uniformly); landings, a touchdown on the
+    foot after at least half a turn back in the air, one of the latest 500 (backflip envs
+    only): the policy learns to go on after a landing a little off."""
     oracle: Literal["synthetic", "human"] = "synthetic"
     """who answers queries: the synthetic teacher, or a person in `backflip label`."""
     device: Literal["auto", "cpu", "cuda"] = "auto"
@@ -467,6 +472,14 @@ class TrainConfig:
             _require(value is None or value > 0, f"{flag} must be positive, got {value}")
         _require(self.eval_episodes >= 1, "--eval-episodes must be at least 1")
         _require(0 <= self.restarts < 1, f"--restarts must be in [0, 1), got {self.restarts}")
+        if self.restarts_from == "landings":
+            from backflip.envs.registration import BACKFLIP_ENVS
+
+            _require(
+                self.env in BACKFLIP_ENVS,
+                f"--restarts-from landings needs a backflip env ({', '.join(BACKFLIP_ENVS)}), "
+                f"not {self.env}",
+            )
         pebble = self.explore.pebble_steps
         _require(
             pebble < self.steps, f"--pebble-steps {pebble} must be fewer than --steps {self.steps}"
@@ -529,7 +542,7 @@ def upgraded(data: dict[str, Any]) -> dict[str, Any]:
     """A saved configuration in this version's format where it only lacks fields whose
     value is what its version did (format 5: ``alive``, ``schedule.human_pace``; format
     6: ``env_kwargs``; format 7: ``explore``, SURF's fields, ``restarts``; format 8:
-    ``query.top_share``); any other one unchanged."""
+    ``query.top_share``; format 9: ``restarts_from``); any other one unchanged."""
     if data.get("format") == 5 and isinstance(data.get("schedule"), dict):
         schedule = {**data["schedule"], "human_pace": False}
         data = {**data, "format": 6, "alive": "healthy", "schedule": schedule}
@@ -547,7 +560,9 @@ def upgraded(data: dict[str, Any]) -> dict[str, Any]:
             "restarts": 0.0,
         }
     if data.get("format") == 8 and isinstance(data.get("query"), dict):
-        data = {**data, "format": FORMAT, "query": {**data["query"], "top_share": 0.0}}
+        data = {**data, "format": 9, "query": {**data["query"], "top_share": 0.0}}
+    if data.get("format") == 9:
+        data = {**data, "format": FORMAT, "restarts_from": "visited"}
     return data
 
 

@@ -183,6 +183,10 @@ CASES: dict[str, Case] = {
         ("--pebble-steps 1000 must be fewer than --steps 1000",),
     ),
     "restarts-all": Case(_new_run("--restarts", "1"), ("--restarts must be in [0, 1), got 1.0",)),
+    "restarts-from-landings-of-a-cheetah": Case(
+        _new_run("--restarts", "0.5", "--restarts-from", "landings"),
+        ("--restarts-from landings needs a backflip env", "not HalfCheetah-v5"),
+    ),
     "rune-beta-negative": Case(
         _new_run("--rune-beta", "-1"), ("--rune-beta must be a finite number >= 0, got -1.0",)
     ),

@@ -87,6 +87,7 @@ def test_a_format_6_config_reads_as_a_run_without_env_kwargs() -> None:
     data.pop("env_kwargs")
     data.pop("explore")
     data["query"].pop("top_share")
+    data.pop("restarts_from")
     data["format"] = 6
     assert TrainConfig.from_json(data) == CUSTOM
 
@@ -101,6 +102,7 @@ def test_a_format_7_config_reads_as_a_run_without_pebble_surf_rune_or_restarts()
     for name in ("surf_threshold", "surf_weight", "surf_crop"):
         data["reward_training"].pop(name)
     data["query"].pop("top_share")
+    data.pop("restarts_from")
     data["format"] = 7
     assert TrainConfig.from_json(data) == CUSTOM
     assert CUSTOM.explore == ExploreConfig()
@@ -110,9 +112,18 @@ def test_a_format_8_config_reads_as_a_run_that_asks_no_queries_among_the_best_cl
     topped = dataclasses.replace(CUSTOM, query=dataclasses.replace(CUSTOM.query, top_share=0.5))
     data = json.loads(json.dumps(topped.to_json(), allow_nan=True))
     data["query"].pop("top_share")
+    data.pop("restarts_from")
     data["format"] = 8
     assert TrainConfig.from_json(data) == CUSTOM
     assert CUSTOM.query.top_share == 0.0
+
+
+def test_a_format_9_config_reads_as_a_run_that_restarts_from_any_visited_state() -> None:
+    data = json.loads(json.dumps(CUSTOM.to_json(), allow_nan=True))
+    data.pop("restarts_from")
+    data["format"] = 9
+    assert TrainConfig.from_json(data) == CUSTOM
+    assert CUSTOM.restarts_from == "visited"
 
 
 def test_env_kwargs_read_numbers_and_booleans_as_json_and_the_rest_as_text() -> None:

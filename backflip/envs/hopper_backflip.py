@@ -159,6 +159,8 @@ class HopperBackflipEnv(MujocoEnv, utils.EzPickle):
         self.flight_obs = flight_obs
         self.weights = BackflipWeights(*weights)
         self.air = AirPhase()
+        self.touchdown: Touchdown | None = None
+        """the phase in the air that the last step ended, if it ended one."""
         self._reset_noise_scale = reset_noise_scale
         size = 12 + (FLIGHT_FEATURES if flight_obs else 0)
         observation_space = gym.spaces.Box(-np.inf, np.inf, shape=(size,), dtype=np.float64)
@@ -215,8 +217,7 @@ class HopperBackflipEnv(MujocoEnv, utils.EzPickle):
     ) -> tuple[NDArray[np.float64], np.float64, bool, bool, dict[str, np.float64]]:
         self.do_simulation(action, self.frame_skip)
         if self.reward == "handwritten":
-            if self.flight_obs:
-                self._remember_flight()
+            self._remember_flight()
             value = handwritten_reward(self.data.qpos, self.data.qvel, np.asarray(action))
             terms = {"reward_handwritten": value}
         else:
@@ -244,7 +245,7 @@ class HopperBackflipEnv(MujocoEnv, utils.EzPickle):
         contact = self.floor_contact()
         backward = -body_pitch_rate(self.data.qvel, self.masses)
         pitch = float(self.data.qpos[PITCH])
-        touchdown = self.air.step(contact, pitch, backward * self.dt)
+        self.touchdown = touchdown = self.air.step(contact, pitch, backward * self.dt)
         return backward, contact, touchdown, self.stay.step(touchdown, contact, pitch)
 
     def restarted(self) -> None:
@@ -254,6 +255,7 @@ class HopperBackflipEnv(MujocoEnv, utils.EzPickle):
         pitch = float(self.data.qpos[PITCH])
         self.air = AirPhase(contact=self.floor_contact(), pitch=pitch)
         self.stay = StayWatch(self.stay.steps, contact=self.air.contact, pitch=pitch)
+        self.touchdown = None
 
     def reset_model(self) -> NDArray[np.float64]:
         low, high = -self._reset_noise_scale, self._reset_noise_scale
@@ -262,4 +264,5 @@ class HopperBackflipEnv(MujocoEnv, utils.EzPickle):
         self.set_state(qpos, qvel)
         self.air = AirPhase()
         self.stay = StayWatch(round(self.weights.stay / self.dt))
+        self.touchdown = None
         return self._get_obs()

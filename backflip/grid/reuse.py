@@ -27,6 +27,7 @@ BASELINE_FIELDS = (
     "alive",
     "env_kwargs",
     "restarts",
+    "restarts_from",
     "horizon",
     "eval_horizon",
     "eval_episodes",

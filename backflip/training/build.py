@@ -103,7 +103,9 @@ def build_run(config: TrainConfig, device: torch.device) -> Run:
         def make() -> Monitor:
             made = make_run_env(config, horizon)
             if config.restarts > 0:
-                made = VisitedStateRestarts(made, config.restarts, seeds.restarts + index)
+                made = VisitedStateRestarts(
+                    made, config.restarts, seeds.restarts + index, source=config.restarts_from
+                )
             return Monitor(made)
 
         return make

@@ -16,8 +16,10 @@ BACKFLIP_PPO ?= --agent.ppo.no-normalize-reward --agent.ppo.n-epochs 5 --agent.p
 # landing bonus for a whole turn landed upright that stays up, a light floor cost, and the
 # flight in the observation.
 BACKFLIP_JUDGE ?= takeoff=upright landing_weight=100 floor_weight=2 unlanded_weight=0.5 landing_stay=0.25 turn_cap=1 landing_takeoff=upright flight_obs=true landing_min_turns=0.75
-# Trial KF2PUA: PEBBLE's exploration first, and every step of a 1.2-s clip in the reward fits.
-BACKFLIP_ARGS ?= --env backflip/HopperBackflip-v0 --algo ppo --steps 4000000 --labels 900 --horizon 300 --eval-horizon 1000 --query.segment-seconds 1.2 --pebble-steps 400000 --reward-training.train-clip-steps 150 --seed 0 $(BACKFLIP_PPO) --agent.ppo.gamma 0.995 --env-kwargs $(BACKFLIP_JUDGE)
+# Trial KF2PUATLBR3: PEBBLE's exploration first, every step of a 1.2-s clip in the reward
+# fits, PPO's entropy bonus, questions until 80% of the run (half of each round's about
+# the best clips), and 30% of the training episodes restarted from a recent landing.
+BACKFLIP_ARGS ?= --env backflip/HopperBackflip-v0 --algo ppo --steps 4000000 --labels 900 --horizon 300 --eval-horizon 1000 --query.segment-seconds 1.2 --pebble-steps 400000 --reward-training.train-clip-steps 150 --schedule.label-until 0.8 --query.top-share 0.5 --restarts 0.3 --restarts-from landings --seed 0 $(BACKFLIP_PPO) --agent.ppo.gamma 0.995 --agent.ppo.ent-coef 0.01 --env-kwargs $(BACKFLIP_JUDGE)
 
 .PHONY: install demo backflip test lint typecheck clean
 

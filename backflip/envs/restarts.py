@@ -4,9 +4,9 @@ A policy trained on short episodes from the standing start knows the states of t
 first seconds; an evaluation episode that runs longer reaches others (after a third flip,
 say) that it has never acted in. Starting a share of the training episodes from physics
 states the env visited before spreads the starts over everything the policy reaches.
-Restarting only from landings (the backflip env's touchdowns on the foot after a turn back) puts the
-policy where a chain of flips goes on or ends: on the foot just after a landing, often a
-little over-turned or tipped. Evaluation envs never restart.
+Restarting only from landings (the backflip env's touchdowns on the foot after a turn
+back) puts the policy where a chain of flips goes on or ends: on the foot just after a
+landing, often a little over-turned or tipped. Evaluation envs never restart.
 """
 
 from __future__ import annotations

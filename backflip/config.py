@@ -472,14 +472,6 @@ class TrainConfig:
             _require(value is None or value > 0, f"{flag} must be positive, got {value}")
         _require(self.eval_episodes >= 1, "--eval-episodes must be at least 1")
         _require(0 <= self.restarts < 1, f"--restarts must be in [0, 1), got {self.restarts}")
-        if self.restarts_from == "landings":
-            from backflip.envs.registration import BACKFLIP_ENVS
-
-            _require(
-                self.env in BACKFLIP_ENVS,
-                f"--restarts-from landings needs a backflip env ({', '.join(BACKFLIP_ENVS)}), "
-                f"not {self.env}",
-            )
         pebble = self.explore.pebble_steps
         _require(
             pebble < self.steps, f"--pebble-steps {pebble} must be fewer than --steps {self.steps}"

@@ -12,6 +12,7 @@ from typing import TypeVar
 from backflip.commands.device import resolve_device
 from backflip.config import TrainConfig, config_differences
 from backflip.envs.make import make_run_env
+from backflip.envs.registration import BACKFLIP_ENVS
 from backflip.errors import BackflipError, UsageError
 from backflip.storage.run_dir import RunDir
 from backflip.training.build import segment_steps, training_horizon
@@ -53,8 +54,16 @@ def run_train(config: TrainConfig) -> int:
 
 
 def check_env(config: TrainConfig) -> None:
-    """The env builds (a MuJoCo env of this gymnasium) and a clip fits in an episode."""
-    make_run_env(config, 1).close()
+    """The env builds (a MuJoCo env of this gymnasium), a clip fits in an episode, and the
+    env has landings if the restarts start from them."""
+    env = make_run_env(config, 1)
+    landings = hasattr(env.unwrapped, "touchdown")
+    env.close()
+    if config.restarts_from == "landings" and not landings:
+        raise UsageError(
+            f"--restarts-from landings needs a backflip env ({', '.join(BACKFLIP_ENVS)}), "
+            f"not {config.env}"
+        )
     horizon = training_horizon(config)
     clip = segment_steps(config)
     if clip > horizon:

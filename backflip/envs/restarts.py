@@ -35,7 +35,7 @@ class VisitedStateRestarts(gym.Wrapper):
     ``source="visited"``: drawn uniformly from all states visited (a reservoir of
     ``capacity``). ``source="landings"``: from the latest :data:`LANDING_CAPACITY` steps
     that ended a phase in the air on the foot alone after at least :data:`LANDING_TURNS`
-    turns back (the env's ``touchdown`` and ``floor_contact()``, which the backflip env
+    turns back (the env's ``touchdown`` and ``air.contact``, which the backflip env
     has), upright or not; until one is seen, resets are the env's own.
 
     An env with a ``restarted()`` method (the backflip env: its judge forgets the phase
@@ -52,8 +52,9 @@ class VisitedStateRestarts(gym.Wrapper):
         source: RestartFrom = "visited",
     ) -> None:
         super().__init__(env)
-        if source == "landings" and not hasattr(env.unwrapped, "touchdown"):
-            raise ValueError(f"{type(env.unwrapped).__name__} reports no landings")
+        self.base = env.unwrapped
+        if source == "landings" and not hasattr(self.base, "touchdown"):
+            raise ValueError(f"{type(self.base).__name__} reports no landings")
         self.share = share
         self.capacity = capacity
         self.source = source
@@ -85,12 +86,13 @@ class VisitedStateRestarts(gym.Wrapper):
         return obs, info
 
     def _landed(self) -> bool:
-        base = self.env.unwrapped
-        touchdown = getattr(base, "touchdown", None)
+        """The step just taken touched down on the foot alone after a turn back (the
+        backflip env's ``touchdown``, and its ``air.contact``: what touches the floor now)."""
+        touchdown = self.base.touchdown  # type: ignore[attr-defined]  # checked in __init__
         return (
             touchdown is not None
             and touchdown.turned >= LANDING_TURNS * 2 * math.pi
-            and base.floor_contact() == FOOT  # type: ignore[attr-defined]  # the backflip env
+            and self.base.air.contact == FOOT  # type: ignore[attr-defined]
         )
 
     def _remember(self, state: np.ndarray) -> None:

@@ -45,7 +45,8 @@ def group_of(folder: Path, like: Group | None = None, env: str | None = None) ->
 
 
 def seed_scores(group: Group) -> dict[int, float]:
-    """Score per seed of the seeds whose learned run and baseline have finished."""
+    """Score per seed of the seeds whose learned run and baseline have finished (NaN where
+    the baseline did not beat the random policy)."""
     seeds = [run.cell.seed for run, _ in group.paired()]
     return dict(zip(seeds, group.scores(), strict=True))
 
@@ -65,12 +66,14 @@ def main() -> None:
     print("|---|---|---|---|---|---|---|---|")
     for k, (folder, (group, flags)) in enumerate(zip(args.grids, [reference, *rows], strict=True)):
         scores = seed_scores(group)
-        change = estimate([v - ref_scores[s] for s, v in scores.items() if s in ref_scores])
+        changes = [v - ref_scores[s] for s, v in scores.items() if s in ref_scores]
+        change = estimate([d for d in changes if not np.isnan(d)])  # seeds scored in both
         wall, _ = group.figures("wall_s")
         fits, _ = group.figures("reward_fit_s")
         accuracy, _ = group.figures("pref_accuracy")
+        per_seed = ", ".join("–" if np.isnan(v) else f"{v:.2f}" for v in scores.values())
         print(
-            f"| {folder.name} | {flags} | {', '.join(f'{v:.2f}' for v in scores.values())} "
+            f"| {folder.name} | {flags} | {per_seed} "
             f"| {group.score_mean()} | {change if k else '–'} "
             f"| {np.mean(accuracy):.2f} | {np.mean(wall):.0f} | {np.mean(fits):.0f} |"
         )

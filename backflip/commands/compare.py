@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 from backflip.commands.args import CompareArgs
@@ -51,11 +52,16 @@ def run_compare(args: CompareArgs) -> int:
     mine = float(learned["eval_true_return_mean"])  # type: ignore[arg-type]
     base = float(baseline["eval_true_return_mean"])  # type: ignore[arg-type]
     random = float(learned["random_true_return_mean"])  # type: ignore[arg-type]
+    score = normalized_score(mine, base, random)
+    verdict = (
+        "no score: the baseline did not beat the random policy"
+        if math.isnan(score)
+        else f"score {score:.2f}"
+    )
     print(
         f"{learned['env_id']} {learned['algo']}, {learned['steps']} steps, seed "
         f"{learned['seed']}: learned from {learned['labels']} labels {mine:.1f}  |  "
-        f"true-reward baseline {base:.1f}  |  random policy {random:.1f}  |  "
-        f"score {normalized_score(mine, base, random):.2f}"
+        f"true-reward baseline {base:.1f}  |  random policy {random:.1f}  |  {verdict}"
     )
     print(f"training wall time: learned {learned['wall_s']} s, baseline {baseline['wall_s']} s")
     return 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import datetime
+import math
 import subprocess
 from pathlib import Path
 
@@ -37,15 +38,32 @@ def score_table(by_budget: list[Group]) -> str:
     for g in by_budget:
         learned, base = g.figures("eval_true_return_mean")
         random, _ = g.figures("random_true_return_mean")
-        per_seed = ", ".join(f"{s:.2f}" for s in g.scores()) or "–"
+        per_seed = ", ".join(_score(s) for s in g.scores()) or "–"
         rows.append(
             (g.env, g.algo, g.labels, len(learned), _mean(learned), _mean(base), _mean(random))
-            + (per_seed, f"**{g.score_mean()}**", g.score_iqm(), f"{g.score_of_means():.2f}")
+            + (per_seed, f"**{g.score_mean()}**", g.score_iqm(), _score(g.score_of_means()))
         )
     header = ("env", "algo", "labels", "seeds", "learned return", "baseline return", "random")
-    return _table(
+    table = _table(
         header + ("score per seed", "mean [95% CI]", "IQM [95% CI]", "score of means"), rows
     )
+    return table + unscored_note(by_budget)
+
+
+def unscored_note(by_budget: list[Group]) -> str:
+    """A line per label budget with seeds whose baseline did not beat the random policy."""
+    lines = [
+        f"{g.env} {g.algo} {g.labels} labels: no score (–) for seed(s) "
+        f"{', '.join(map(str, seeds))}, whose true-reward baseline did not beat the random "
+        "policy; the mean and IQM leave them out, the score of means keeps them."
+        for g in by_budget
+        if (seeds := g.unscored_seeds())
+    ]
+    return "".join(f"\n\n{line}" for line in lines)
+
+
+def _score(value: float) -> str:
+    return "–" if math.isnan(value) else f"{value:.2f}"
 
 
 def baseline_table(results: list[CellResult]) -> str:
@@ -170,9 +188,19 @@ def _write_csv(path: Path, results: list[CellResult], by: list[Group]) -> None:
             c = r.cell
             figures = ["" if np.isnan(r.value(k)) else r.value(k) for k in keys]
             labels = "true" if c.labels is None else c.labels
-            score = scores.get(c, "")
+            score = scores.get(c, math.nan)
             writer.writerow(
-                [c.name, c.env, c.algo, labels, c.seed, r.status, *figures, score, r.error or ""]
+                [
+                    c.name,
+                    c.env,
+                    c.algo,
+                    labels,
+                    c.seed,
+                    r.status,
+                    *figures,
+                    "" if math.isnan(score) else score,
+                    r.error or "",
+                ]
             )
 
 

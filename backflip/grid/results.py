@@ -53,8 +53,9 @@ class Group:
         return [run.value(key) for run, _ in pairs], [base.value(key) for _, base in pairs]
 
     def scores(self) -> list[float]:
-        """Per seed: (learned − random) / (baseline − random) of the final true return; the
-        random policy is evaluated on the same episodes as both."""
+        """Per paired seed: (learned − random) / (baseline − random) of the final true
+        return, the random policy evaluated on the same episodes as both; NaN where the
+        baseline did not beat the random policy."""
         return [
             normalized_score(
                 run.value("eval_true_return_mean"),
@@ -73,11 +74,21 @@ class Group:
             return math.nan
         return normalized_score(sum(learned), sum(base), sum(random))
 
+    def unscored_seeds(self) -> list[int]:
+        """Paired seeds without a score: their baseline did not beat the random policy."""
+        pairs = zip(self.paired(), self.scores(), strict=True)
+        return [run.cell.seed for (run, _), score in pairs if math.isnan(score)]
+
     def score_mean(self) -> Estimate:
-        return estimate(self.scores(), mean)
+        """Mean score over the seeds that have one."""
+        return estimate(_scored(self.scores()), mean)
 
     def score_iqm(self) -> Estimate:
-        return estimate(self.scores(), iqm)
+        return estimate(_scored(self.scores()), iqm)
+
+
+def _scored(scores: list[float]) -> list[float]:
+    return [s for s in scores if not math.isnan(s)]
 
 
 def collect(grid: GridDir, spec: GridSpec) -> list[CellResult]:

@@ -34,9 +34,10 @@ class Estimate:
 
 def normalized_score(learned: float, baseline: float, random: float) -> float:
     """(learned - random) / (baseline - random): 1 matches the baseline, 0 a random
-    policy; NaN when baseline and random are equal."""
+    policy; NaN unless the baseline beats the random policy (below it, the ratio would rank
+    a better learned run lower)."""
     gap = baseline - random
-    return (learned - random) / gap if gap else math.nan
+    return (learned - random) / gap if gap > 0 else math.nan
 
 
 def mean(values: np.ndarray, axis: int = -1) -> np.ndarray:

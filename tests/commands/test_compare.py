@@ -40,6 +40,13 @@ def test_prints_both_returns_and_the_random_normalized_score(tmp_path, capsys) -
     assert "score 0.80" in out  # (700 + 100) / (900 + 100)
 
 
+def test_a_baseline_no_better_than_random_gives_no_score(tmp_path, capsys) -> None:
+    learned = summary(tmp_path / "a")
+    baseline = summary(tmp_path / "b", reward="true", labels=0, eval_true_return_mean=-120.0)
+    assert main(["compare", str(learned), str(baseline)]) == 0
+    assert "no score: the baseline did not beat the random policy" in capsys.readouterr().out
+
+
 @pytest.mark.parametrize(
     ("baseline_changes", "message"),
     [

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from backflip.grid.cells import cell_config
-from backflip.grid.report import baseline_table
+from backflip.grid.report import baseline_table, score_table
 from backflip.grid.results import CellResult, Group
 from backflip.grid.spec import Cell, GridDir, GridError, GridSpec, parse_seeds
 from backflip.grid.stats import estimate, iqm, mean
@@ -109,6 +109,27 @@ def test_a_failed_baseline_inflates_the_mean_score_not_the_score_of_means() -> N
     group = Group("Hopper-v5", "ppo", 10, learned, baselines)
     assert group.score_mean().value == pytest.approx((0.9 + 0.9 + 90) / 3)
     assert group.score_of_means() == pytest.approx(2700 / 2010)
+
+
+def test_a_baseline_below_the_random_policy_gives_its_seed_no_score() -> None:
+    """Below random, (learned − random) / (baseline − random) would rank a better learned
+    run lower: the seed is left out of the mean and the report says so."""
+
+    def run(labels: int | None, seed: int, ret: float) -> CellResult:
+        summary = {"eval_true_return_mean": ret, "random_true_return_mean": -40.0}
+        return CellResult(Cell("Hopper-v5", "sac", labels, seed), summary)
+
+    baselines = {0: run(None, 0, 960.0), 1: run(None, 1, -45.0), 2: run(None, 2, 460.0)}
+    learned = [run(100, 0, 460.0), run(100, 1, 300.0), run(100, 2, 460.0)]
+    group = Group("Hopper-v5", "sac", 100, learned, baselines)
+    scores = group.scores()
+    assert scores[0] == 0.5 and math.isnan(scores[1]) and scores[2] == 1.0
+    assert group.unscored_seeds() == [1]
+    assert group.score_mean().value == pytest.approx(0.75)
+    assert group.score_of_means() == pytest.approx((1220 + 120) / (1375 + 120))
+    table = score_table([group])
+    assert "| 0.50, –, 1.00 |" in table
+    assert "no score (–) for seed(s) 1, whose true-reward baseline did not beat" in table
 
 
 def test_a_grid_of_baselines_alone_reports_their_returns() -> None:

@@ -24,7 +24,7 @@ import numpy as np
 
 from backflip.grid.results import Group, collect, groups
 from backflip.grid.spec import GridDir
-from backflip.grid.stats import estimate
+from backflip.grid.stats import estimate, format_score
 
 
 def group_of(folder: Path, like: Group | None = None, env: str | None = None) -> tuple[Group, str]:
@@ -71,7 +71,7 @@ def main() -> None:
         wall, _ = group.figures("wall_s")
         fits, _ = group.figures("reward_fit_s")
         accuracy, _ = group.figures("pref_accuracy")
-        per_seed = ", ".join("–" if np.isnan(v) else f"{v:.2f}" for v in scores.values())
+        per_seed = ", ".join(map(format_score, scores.values()))
         print(
             f"| {folder.name} | {flags} | {per_seed} "
             f"| {group.score_mean()} | {change if k else '–'} "

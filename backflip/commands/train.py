@@ -13,6 +13,7 @@ from backflip.commands.device import resolve_device
 from backflip.config import TrainConfig, config_differences
 from backflip.envs.make import make_run_env
 from backflip.envs.registration import BACKFLIP_ENVS
+from backflip.envs.restarts import reports_landings
 from backflip.errors import BackflipError, UsageError
 from backflip.storage.run_dir import RunDir
 from backflip.training.build import segment_steps, training_horizon
@@ -57,7 +58,7 @@ def check_env(config: TrainConfig) -> None:
     """The env builds (a MuJoCo env of this gymnasium), a clip fits in an episode, and the
     env has landings if the restarts start from them."""
     env = make_run_env(config, 1)
-    landings = hasattr(env.unwrapped, "touchdown")
+    landings = reports_landings(env)
     env.close()
     if config.restarts_from == "landings" and not landings:
         raise UsageError(

@@ -28,6 +28,11 @@ LANDING_CAPACITY = 500
 """landings remembered: the latest, so that restarts follow the policy as it improves."""
 
 
+def reports_landings(env: gym.Env) -> bool:
+    """Whether the env keeps ``touchdown`` (the backflip env), which ``landings`` reads."""
+    return hasattr(env.unwrapped, "touchdown")
+
+
 class VisitedStateRestarts(gym.Wrapper):
     """With probability ``share``, a reset puts the env into a remembered physics state
     (``info["physics_state"]`` of a step) instead of its own reset state.
@@ -53,7 +58,7 @@ class VisitedStateRestarts(gym.Wrapper):
     ) -> None:
         super().__init__(env)
         self.base = env.unwrapped
-        if source == "landings" and not hasattr(self.base, "touchdown"):
+        if source == "landings" and not reports_landings(env):
             raise ValueError(f"{type(self.base).__name__} reports no landings")
         self.share = share
         self.capacity = capacity

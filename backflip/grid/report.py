@@ -15,7 +15,7 @@ import backflip
 from backflip.grid.plots import curves_png, score_png
 from backflip.grid.results import CellResult, Group, collect, groups
 from backflip.grid.spec import GridDir, GridSpec
-from backflip.grid.stats import RESAMPLES, estimate, mean
+from backflip.grid.stats import RESAMPLES, estimate, format_score, mean
 
 NO_LEARNED_RUNS = "No learned runs: the grid ran without `--labels`, baselines alone."
 
@@ -38,10 +38,10 @@ def score_table(by_budget: list[Group]) -> str:
     for g in by_budget:
         learned, base = g.figures("eval_true_return_mean")
         random, _ = g.figures("random_true_return_mean")
-        per_seed = ", ".join(_score(s) for s in g.scores()) or "–"
+        per_seed = ", ".join(format_score(s) for s in g.scores()) or "–"
         rows.append(
             (g.env, g.algo, g.labels, len(learned), _mean(learned), _mean(base), _mean(random))
-            + (per_seed, f"**{g.score_mean()}**", g.score_iqm(), _score(g.score_of_means()))
+            + (per_seed, f"**{g.score_mean()}**", g.score_iqm(), format_score(g.score_of_means()))
         )
     header = ("env", "algo", "labels", "seeds", "learned return", "baseline return", "random")
     table = _table(
@@ -60,10 +60,6 @@ def unscored_note(by_budget: list[Group]) -> str:
         if (seeds := g.unscored_seeds())
     ]
     return "".join(f"\n\n{line}" for line in lines)
-
-
-def _score(value: float) -> str:
-    return "–" if math.isnan(value) else f"{value:.2f}"
 
 
 def baseline_table(results: list[CellResult]) -> str:
@@ -174,8 +170,11 @@ def _problems(failed: list[CellResult], missing: list[CellResult]) -> str:
 
 
 def _write_csv(path: Path, results: list[CellResult], by: list[Group]) -> None:
-    scores = {
-        run.cell: score for g in by for (run, _), score in zip(g.paired(), g.scores(), strict=True)
+    scores = {  # seeds without a score have an empty cell
+        run.cell: score
+        for g in by
+        for (run, _), score in zip(g.paired(), g.scores(), strict=True)
+        if not math.isnan(score)
     }
     keys = (
         *("steps", "wall_s", "eval_true_return_mean", "random_true_return_mean"),
@@ -188,19 +187,9 @@ def _write_csv(path: Path, results: list[CellResult], by: list[Group]) -> None:
             c = r.cell
             figures = ["" if np.isnan(r.value(k)) else r.value(k) for k in keys]
             labels = "true" if c.labels is None else c.labels
-            score = scores.get(c, math.nan)
+            score = scores.get(c, "")
             writer.writerow(
-                [
-                    c.name,
-                    c.env,
-                    c.algo,
-                    labels,
-                    c.seed,
-                    r.status,
-                    *figures,
-                    "" if math.isnan(score) else score,
-                    r.error or "",
-                ]
+                [c.name, c.env, c.algo, labels, c.seed, r.status, *figures, score, r.error or ""]
             )
 
 

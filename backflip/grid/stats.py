@@ -40,6 +40,11 @@ def normalized_score(learned: float, baseline: float, random: float) -> float:
     return (learned - random) / gap if gap > 0 else math.nan
 
 
+def format_score(value: float) -> str:
+    """A score to two decimals, "–" where there is none (NaN)."""
+    return "–" if math.isnan(value) else f"{value:.2f}"
+
+
 def mean(values: np.ndarray, axis: int = -1) -> np.ndarray:
     return np.mean(values, axis=axis)
 

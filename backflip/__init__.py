@@ -7,4 +7,6 @@ os.environ.setdefault("MUJOCO_GL", "egl")
 
 __version__ = "0.1.0"
 
-from backflip import envs as _envs  # noqa: E402,F401  (registers backflip/HopperBackflip-v0)
+from backflip.tasks.registry import load_plugins  # noqa: E402
+
+load_plugins()  # registers the task plug-ins' envs with gymnasium

@@ -10,7 +10,7 @@ from collections.abc import Callable
 import tyro
 
 from backflip.commands.args import CompareArgs, EvalArgs, GridArgs, LabelArgs, VideoArgs
-from backflip.config import TrainConfig
+from backflip.config import TrainConfig, parse_train
 from backflip.errors import BackflipError
 
 COMMANDS: dict[str, Callable[..., object]] = {
@@ -28,6 +28,14 @@ INTERRUPTED = {
 }
 
 
+def parse(argv: list[str]) -> object:
+    """The arguments of the subcommand ``argv`` names (``--help`` and flags tyro cannot
+    parse exit as tyro does); ``backflip train`` with its presets applied."""
+    if argv[:1] == ["train"]:
+        return parse_train(argv[1:])
+    return tyro.extras.subcommand_cli_from_dict(COMMANDS, prog="backflip", args=argv)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     # `backflip grid ... -- FLAGS`: FLAGS go to every run's `backflip train`.
@@ -36,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
         cut = argv.index("--")
         argv, passed = argv[:cut], argv[cut + 1 :]
     try:
-        args = tyro.extras.subcommand_cli_from_dict(COMMANDS, prog="backflip", args=argv)
+        args = parse(argv)
         # Each command imports what it needs only when it runs (torch takes seconds).
         if isinstance(args, TrainConfig):
             from backflip.commands.train import run_train
@@ -60,6 +68,7 @@ def main(argv: list[str] | None = None) -> int:
             return run_grid(dataclasses.replace(args, train_flags=tuple(passed)))
         from backflip.commands.label import run_label
 
+        assert isinstance(args, LabelArgs)
         return run_label(args)
     except BackflipError as err:
         print(f"backflip: error: {err}", file=sys.stderr)

@@ -9,31 +9,28 @@ from collections.abc import Callable
 import numpy as np
 
 from backflip.config import TrainConfig
-from backflip.envs.flip_trace import flip_counter
 from backflip.envs.make import make_run_env
 from backflip.seeds import Seeds
+from backflip.tasks.registry import task_for
 
 Policy = Callable[[np.ndarray], np.ndarray]
 
 
 @dataclasses.dataclass(frozen=True)
 class Returns:
-    """Per-episode returns, each ``(episodes,)``.
+    """Per-episode returns, each ``(episodes,)``, and the task's metrics.
 
     Attributes:
         task: the task reward of the run's ``--costs``: what the oracle judges and
             ``--reward true`` trains on.
         env: the env's registered reward (with its control costs), as published figures.
-        flips: complete backflips per episode, on envs that count them (else ``None``).
-        clean_flips: clean backflips per episode (``backflip/envs/clean_flips.py``).
-        late_clean_flips: clean backflips per episode in its last quarter.
+        metrics: each of the task's metrics (``backflip/tasks/base.py``) by name,
+            ``(episodes,)``.
     """
 
     task: np.ndarray
     env: np.ndarray
-    flips: np.ndarray | None = None
-    clean_flips: np.ndarray | None = None
-    late_clean_flips: np.ndarray | None = None
+    metrics: dict[str, np.ndarray] = dataclasses.field(default_factory=dict)
 
 
 def episode_seed(config: TrainConfig, episode: int) -> int:
@@ -49,9 +46,9 @@ def episode_returns(
     ``policy=None`` acts uniformly at random."""
     env = make_run_env(config, horizon)
     env.action_space.seed(seed)
-    count_flips = flip_counter(config.env)
-    task, env_return = np.zeros(episodes), np.zeros(episodes)
-    flips, clean, late = np.zeros(episodes), np.zeros(episodes), np.zeros(episodes)
+    task = task_for(config.env)
+    returns, env_return = np.zeros(episodes), np.zeros(episodes)
+    metrics = {metric.name: np.zeros(episodes) for metric in task.metrics}
     for ep in range(episodes):
         obs, info = env.reset(seed=seed + ep)
         states = [info["physics_state"]]
@@ -59,38 +56,29 @@ def episode_returns(
         while not done:
             action = env.action_space.sample() if policy is None else policy(obs)
             obs, reward, terminated, truncated, info = env.step(action)
-            task[ep] += float(reward)
+            returns[ep] += float(reward)
             env_return[ep] += float(info["env_reward"])
-            if count_flips is not None:
+            if metrics:
                 states.append(info["physics_state"])
             done = terminated or truncated
-        if count_flips is not None:
-            trace = count_flips(np.stack(states))
-            flips[ep], clean[ep] = trace.all[-1], trace.clean[-1]
-            late[ep] = trace.clean_in_last_quarter()
+        if metrics:
+            for name, value in task.episode_metrics(np.stack(states)).items():
+                metrics[name][ep] = value
     env.close()
-    if count_flips is None:
-        return Returns(task, env_return)
-    return Returns(task, env_return, flips, clean, late)
+    return Returns(returns, env_return, metrics)
 
 
 def evaluate(config: TrainConfig, horizon: int, policy: Policy, episodes: int) -> dict[str, float]:
     """A run's policy and a random one on the run's evaluation episodes (see
-    :func:`episode_seed`): the keys shared by ``summary.json`` and ``backflip eval``."""
+    :func:`episode_seed`): the keys shared by ``summary.json`` and ``backflip eval``,
+    the task's metrics (and a random policy's, as ``random_<name>``) among them."""
     seed = episode_seed(config, 0)
     final = episode_returns(config, horizon, policy, episodes, seed)
     random = episode_returns(config, horizon, None, episodes, seed)
-    flips = {}
-    if final.flips is not None and final.clean_flips is not None:
-        assert random.flips is not None and random.clean_flips is not None
-        assert final.late_clean_flips is not None
-        flips = {
-            "flips_per_episode": float(final.flips.mean()),
-            "random_flips_per_episode": float(random.flips.mean()),
-            "clean_flips_per_episode": float(final.clean_flips.mean()),
-            "random_clean_flips_per_episode": float(random.clean_flips.mean()),
-            "late_clean_flips_per_episode": float(final.late_clean_flips.mean()),
-        }
+    metrics = {}
+    for name, values in final.metrics.items():
+        metrics[name] = float(values.mean())
+        metrics["random_" + name] = float(random.metrics[name].mean())
     return {
         "eval_true_return_mean": float(final.task.mean()),
         "eval_true_return_std": float(final.task.std()),
@@ -98,7 +86,7 @@ def evaluate(config: TrainConfig, horizon: int, policy: Policy, episodes: int) -
         "random_true_return_std": float(random.task.std()),
         "eval_env_return_mean": float(final.env.mean()),
         "random_env_return_mean": float(random.env.mean()),
-        **flips,
+        **metrics,
     }
 
 

@@ -7,7 +7,7 @@ phases in the air of at least 0.08 s (how each took off, its length, top height,
 whole body's backward turn in the air, and how it landed); then the largest backward
 turn in the air within any clip the run's oracle compared, how many compared clips
 turned at least half a turn in the air, and how many hold a clean backflip
-(``backflip/envs/clean_flips.py``): a reward model learns nothing of flips, or of
+(``backflip/tasks/hopper_backflip/clean_flips.py``): a reward model learns nothing of flips, or of
 landing them, from clips that hold none.
 
     python benchmarks/air_phases.py runs/KF2-s2 runs/KF2-s4
@@ -24,12 +24,12 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from backflip.envs.backflip_judge import AIR, FOOT, LANDING_DEG, OTHER
-from backflip.envs.clean_flips import clean_flips_in_states
-from backflip.envs.flips import chain_pitches, floor_contacts_in_states
 from backflip.envs.make import make_run_env
 from backflip.evaluation import episode_seed
 from backflip.storage.run_dir import RunDir
+from backflip.tasks.hopper_backflip.clean_flips import clean_flips_in_states
+from backflip.tasks.hopper_backflip.flips import chain_pitches, floor_contacts_in_states
+from backflip.tasks.hopper_backflip.judge import AIR, FOOT, LANDING_DEG, OTHER
 from backflip.training.saved_run import SavedRun
 
 SHORTEST = 10

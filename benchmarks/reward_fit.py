@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from backflip.config.migrations import ABLATION_FIELDS
 from backflip.preference.reward_model import RewardModel
 from backflip.records import Segment
 from backflip.storage.clip_files import load_clips
@@ -67,7 +68,10 @@ def pair_accuracy(predicted: np.ndarray, oracle: np.ndarray) -> float:
 
 def replay(rep: Replay, config_run: Path, changes: dict[str, object]) -> dict[str, float]:
     config = RunDir(config_run).read_config()
-    training = dataclasses.replace(config.reward_training, **changes)
+    ablated = {k: v for k, v in changes.items() if k in ABLATION_FIELDS}
+    trained = {k: v for k, v in changes.items() if k not in ablated}
+    training = dataclasses.replace(config.reward_training, **trained)  # type: ignore[arg-type]
+    ablation = dataclasses.replace(config.ablation, **ablated)  # type: ignore[arg-type]
     first = next(iter(rep.segments.values()))
     model = RewardModel(
         first.obs.shape[1],
@@ -76,6 +80,7 @@ def replay(rep: Replay, config_run: Path, changes: dict[str, object]) -> dict[st
         training,
         torch.device("cpu"),
         config.seed,
+        ablation,
     )
     steps, seconds = 0, 0.0
     for n in rep.fit_at:
@@ -98,7 +103,8 @@ def replay(rep: Replay, config_run: Path, changes: dict[str, object]) -> dict[st
 
 
 def parse_variant(text: str) -> tuple[str, dict[str, object]]:
-    """``name:field=value,field=value`` (fields of RewardTrainingConfig) or ``name``."""
+    """``name:field=value,field=value`` (fields of RewardTrainingConfig or AblationConfig)
+    or ``name``."""
     name, _, rest = text.partition(":")
     changes: dict[str, object] = {}
     for item in filter(None, rest.split(",")):

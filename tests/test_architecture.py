@@ -1,11 +1,17 @@
-"""The package's layering: no package imports one that imports it back, and only the
-commands and the CLI deal in the user's input errors."""
+"""The package's layering: no package imports one that imports it back, generic code never
+imports a task plug-in or names a task, and only the commands and the CLI deal in the
+user's input errors."""
 
 from __future__ import annotations
 
 import ast
+import fractions
+import importlib
 import itertools
+import re
 from pathlib import Path
+
+import pytest
 
 import backflip
 
@@ -13,9 +19,25 @@ ROOT = Path(backflip.__file__).parent
 
 
 def unit(module: str) -> str:
-    """``backflip.storage.run_dir`` -> ``storage``; top-level modules are their own unit."""
+    """``backflip.storage.run_dir`` -> ``storage``; top-level modules are their own unit,
+    and so is each task plug-in (``backflip.tasks.hopper_backflip.env`` ->
+    ``tasks.hopper_backflip``)."""
     parts = module.split(".")
+    if parts[1:2] == ["tasks"] and len(parts) > 3:
+        return f"tasks.{parts[2]}"
+    if parts[1:2] == ["tasks"] and len(parts) == 3 and (ROOT / "tasks" / parts[2]).is_dir():
+        return f"tasks.{parts[2]}"
     return parts[1] if len(parts) > 1 else parts[0]
+
+
+def is_plugin(unit_name: str) -> bool:
+    return unit_name.startswith("tasks.")
+
+
+GENERIC = re.compile(
+    r"(?<![Bb]ack)flips?\b(?!\()|[Bb]ackflips|HopperBackflip|landing|the judge", re.I
+)
+"""Words of the backflip task, which generic code must not need."""
 
 
 def imports() -> dict[str, set[str]]:
@@ -55,3 +77,36 @@ def test_usage_errors_are_raised_only_by_the_commands() -> None:
         if path.parent.name == "commands" or path.name == "errors.py":
             continue
         assert "UsageError" not in path.read_text(), path
+
+
+def test_no_generic_package_imports_a_task_plugin() -> None:
+    for module, targets in imports().items():
+        if is_plugin(unit(module)):
+            continue
+        plugins = sorted(t for t in targets if is_plugin(unit(t)))
+        assert not plugins, f"{module} imports {plugins}"
+
+
+def test_no_generic_module_names_the_backflip() -> None:
+    for path in ROOT.rglob("*.py"):
+        relative = path.relative_to(ROOT).parts
+        if relative[0] == "tasks" and len(relative) > 2:
+            continue  # a plug-in's own code
+        found = GENERIC.findall(path.read_text())
+        assert not found, f"{path.relative_to(ROOT)} names {sorted(set(found))}"
+
+
+def test_the_fixed_constants_in_the_architecture_map_are_the_codes() -> None:
+    """Each row of docs/architecture.md's "Fixed constants": its values are the named
+    constants' in the named module."""
+    text = (ROOT.parent / "docs" / "architecture.md").read_text()
+    table = text.split("## Fixed constants", 1)[1]
+    rows = [line for line in table.splitlines() if line.startswith("| ") and "`backflip/" in line]
+    assert len(rows) >= 8
+    for row in rows:
+        _, values, where = (cell.strip() for cell in row.strip("|").split("|"))
+        path, *names = re.findall(r"`([^`]+)`", where)
+        module = importlib.import_module(path.removesuffix(".py").replace("/", "."))
+        expected = [float(fractions.Fraction(v.strip())) for v in values.split(",")]
+        found = [float(getattr(module, name)) for name in names]
+        assert found == pytest.approx(expected), row

@@ -60,6 +60,17 @@ def _existing_dir(root: Path) -> list[str]:
     return ["train", "--run-dir", str(run)]
 
 
+def _settings_file(text: str) -> Callable[[Path], list[str]]:
+    """A run given a TOML settings file (``--config``) holding ``text``."""
+
+    def setup(root: Path) -> list[str]:
+        path = root / "settings.toml"
+        path.write_text(text)
+        return ["train", "--run-dir", str(root / "run"), "--config", str(path)]
+
+    return setup
+
+
 def _resume_missing(root: Path) -> list[str]:
     return ["train", "--resume", "--run-dir", str(root / "run")]
 
@@ -172,28 +183,29 @@ class Case:
 CASES: dict[str, Case] = {
     "unknown-env": Case(_new_run("--env", "Nope-v9"), ("unknown env id 'Nope-v9'",)),
     "not-mujoco": Case(_new_run("--env", "CartPole-v1"), ("'CartPole-v1' is not a MuJoCo env",)),
-    "steps-0": Case(_new_run("--steps", "0"), ("--steps must be positive, got 0",)),
-    "steps-neg": Case(_new_run("--steps", "-5"), ("--steps must be positive, got -5",)),
+    "steps-0": Case(_new_run("--steps", "0"), ("--steps must be positive", "got 0")),
+    "steps-neg": Case(_new_run("--steps", "-5"), ("--steps must be positive", "got -5")),
     "eval-horizon-0": Case(
-        _new_run("--eval-horizon", "0"), ("--eval-horizon must be positive, got 0",)
+        _new_run("--eval-horizon", "0"), ("--eval-horizon must be positive", "got 0")
     ),
     "labels-0": Case(_new_run("--labels", "0"), ("--labels must be positive, got 0",)),
     "pebble-past-the-end": Case(
-        _new_run("--steps", "1000", "--pebble-steps", "1000"),
-        ("--pebble-steps 1000 must be fewer than --steps 1000",),
+        _new_run("--steps", "1000", "--explore.pebble-steps", "1000"),
+        ("--explore.pebble-steps 1000 must be fewer than --steps 1000",),
     ),
     "restarts-all": Case(_new_run("--restarts", "1"), ("--restarts must be in [0, 1), got 1.0",)),
     "restarts-from-landings-of-a-cheetah": Case(
         _new_run("--restarts", "0.5", "--restarts-from", "landings"),
-        ("--restarts-from landings needs a backflip env", "not HalfCheetah-v5"),
+        ("--restarts-from landings", "HalfCheetah-v5 restarts from visited"),
     ),
     "rune-beta-negative": Case(
-        _new_run("--rune-beta", "-1"), ("--rune-beta must be a finite number >= 0, got -1.0",)
+        _new_run("--explore.rune-beta", "-1"),
+        ("--explore.rune-beta must be a finite number >= 0, got -1.0",),
     ),
     "segment-too-long": Case(
-        _new_run("--segment-len", "5000"),
+        _new_run("--query.segment-len", "5000"),
         (
-            "a clip (5000 steps, --segment-len or --query.segment-seconds) is longer than an "
+            "a clip (5000 steps, --query.segment-len or --query.segment-seconds) is longer than an "
             "episode (1000 steps)",
         ),
     ),
@@ -213,7 +225,8 @@ CASES: dict[str, Case] = {
     ),
     "seed-neg": Case(_new_run("--seed", "-1"), ("--seed must be non-negative, got -1",)),
     "rounds-over-steps": Case(
-        _new_run("--steps", "10", "--rounds", "20"), ("--rounds 20 is more than --steps 10",)
+        _new_run("--steps", "10", "--schedule.rounds", "20"),
+        ("--schedule.rounds 20 is more than --steps 10",),
     ),
     "old-mujoco-version": Case(_new_run("--env", "HalfCheetah-v3"), ("'HalfCheetah-v3'",)),
     "env-kwargs-no-equals": Case(
@@ -222,7 +235,7 @@ CASES: dict[str, Case] = {
     ),
     "env-kwargs-unknown": Case(
         _new_run("--env", "backflip/HopperBackflip-v0", "--env-kwargs", "wings=2"),
-        ("cannot be made with --env-kwargs wings=2",),
+        ("cannot be made with these --env-kwargs", "wings"),
     ),
     "alive-height-no-torso": Case(
         _new_run("--alive", "height"),  # HalfCheetah: nothing to fall from
@@ -248,7 +261,20 @@ CASES: dict[str, Case] = {
     "grid-report-nothing": Case(
         lambda root: ["grid", "--out", str(root / "none"), "--report"], ("holds no grid",)
     ),
-    "teacher-beta-0": Case(_new_run("--teacher-beta", "0"), ("beta must be > 0",)),
+    "teacher-beta-0": Case(_new_run("--teacher.beta", "0"), ("beta must be > 0",)),
+    "preset-unknown": Case(_new_run("--preset", "nope"), ("no preset 'nope'", "backflip, demo")),
+    "config-missing": Case(_new_run("--config", "/nonexistent.toml"), ("cannot read it",)),
+    "config-unknown-key": Case(
+        _settings_file("steps = 100\n[query]\nsegment_second = 1.0\n"),
+        ("unknown settings ['query.segment_second']",),
+    ),
+    "config-wrong-type": Case(_settings_file('labels = "many"\n'), ("labels must be int",)),
+    "config-not-toml": Case(_settings_file("steps = = 3\n"), ("is not valid TOML",)),
+    "config-run-dir": Case(_settings_file('run_dir = "x"\n'), ("may not set run_dir",)),
+    "env-kwargs-model-file": Case(
+        _new_run("--env", "Hopper-v5", "--env-kwargs", "xml_file=/etc/passwd"),
+        ("--env-kwargs may not set xml_file",),
+    ),
     "nested-flag-bad": Case(
         _new_run("--reward-training.target-accuracy", "1.5"), ("target-accuracy must be in (0, 1]",)
     ),
@@ -371,12 +397,17 @@ def test_train_help_lists_the_contract(capsys: pytest.CaptureFixture[str]) -> No
     assert exit_.value.code == 0
     out = capsys.readouterr().out
     assert out.startswith("usage: backflip train")
-    for flag in ("--teacher-beta", "--segment-len", "--run-dir", "--resume", "--device"):
+    for flag in ("--teacher.beta", "--query.segment-len", "--run-dir", "--resume", "--device"):
         assert re.search(rf"{flag}\b", out), flag
     # Every knob of the run is a flag too, grouped by component.
     knobs = ("--agent.ppo.n-steps", "--reward-training.max-steps", "--schedule.decay", "--costs")
     for flag in knobs:
         assert flag in out, flag
+    # The common flags first, then the groups, the ablation-only knobs last.
+    order = ["--env ", "--steps", "--labels", "--seed", "--preset", "--costs", "--query.method"]
+    order += ["--agent.ppo.n-envs", "--ablation.shared-holdout"]
+    places = [out.index(flag) for flag in order]
+    assert places == sorted(places), order
 
 
 def test_help_does_not_import_torch() -> None:

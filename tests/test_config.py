@@ -11,6 +11,7 @@ import pytest
 
 from backflip.config import (
     FORMAT,
+    AblationConfig,
     ConfigError,
     ExploreConfig,
     PPOConfig,
@@ -18,6 +19,8 @@ from backflip.config import (
     TeacherConfig,
     TrainConfig,
     config_differences,
+    config_from_json,
+    config_to_json,
     flat_fields,
 )
 
@@ -32,16 +35,16 @@ CUSTOM = TrainConfig(
 
 
 def test_json_round_trip_keeps_every_nested_value() -> None:
-    text = json.dumps(CUSTOM.to_json(), allow_nan=True)
+    text = json.dumps(config_to_json(CUSTOM), allow_nan=True)
     data = json.loads(text)
     assert data["format"] == FORMAT
     assert data["reward_model"]["hidden"] == [32, 16, 8]
-    assert TrainConfig.from_json(data) == CUSTOM
+    assert config_from_json(data) == CUSTOM
 
 
 def test_every_knob_is_saved() -> None:
     """No setting lives only as a code default: each leaf field is in config.json."""
-    data = CUSTOM.to_json()
+    data = config_to_json(CUSTOM)
     for name in flat_fields(CUSTOM):
         node: object = data
         for part in name.split("."):
@@ -54,20 +57,40 @@ def test_every_knob_is_saved() -> None:
     [
         (lambda d: d.pop("format"), "format 1"),
         (lambda d: d["teacher"].pop("gamma"), "missing ['teacher.gamma']"),
-        (lambda d: d["schedule"].update(rounds_x=1), "unknown ['schedule.rounds_x']"),
-        (lambda d: d.update(agent=[]), "agent is not a JSON object"),
+        (lambda d: d["schedule"].update(rounds_x=1), "unknown settings ['schedule.rounds_x']"),
+        (lambda d: d.update(agent=[]), "agent is not a table of settings"),
+        (lambda d: d.update(steps="many"), "steps must be int, got 'many'"),
+        (lambda d: d.update(algo="dqn"), "algo must be one of sac, ppo"),
         (lambda d: d["teacher"].update(beta=-1.0), "beta must be > 0"),
     ],
 )
 def test_a_config_json_this_version_cannot_read_is_refused(edit, message: str) -> None:
-    data = json.loads(json.dumps(CUSTOM.to_json(), allow_nan=True))
+    data = json.loads(json.dumps(config_to_json(CUSTOM), allow_nan=True))
     edit(data)
     with pytest.raises(ConfigError, match=message.replace("[", r"\[").replace("]", r"\]")):
-        TrainConfig.from_json(data)
+        config_from_json(data)
+
+
+def as_format_10(config: TrainConfig) -> dict:
+    """``config`` as a run of format 10 saved it: no preset or settings file, and the
+    ablation knobs among the reward-training settings."""
+    data = json.loads(json.dumps(config_to_json(config), allow_nan=True))
+    data.pop("preset")
+    data.pop("config")
+    data["reward_training"].update(data.pop("ablation"))
+    data["format"] = 10
+    return data
+
+
+def test_a_format_10_config_reads_with_its_ablation_knobs_in_their_group() -> None:
+    ablated = dataclasses.replace(CUSTOM, ablation=AblationConfig(adapt_l2=True))
+    data = as_format_10(ablated)
+    assert data["reward_training"]["adapt_l2"] is True
+    assert config_from_json(data) == ablated
 
 
 def test_a_format_5_config_reads_as_what_that_version_did() -> None:
-    data = json.loads(json.dumps(CUSTOM.to_json(), allow_nan=True))
+    data = as_format_10(CUSTOM)
     data.pop("alive")
     data["schedule"].pop("human_pace")
     data.pop("env_kwargs")
@@ -75,28 +98,28 @@ def test_a_format_5_config_reads_as_what_that_version_did() -> None:
     data["query"].pop("top_share")
     data["format"] = 5
     unpaced = dataclasses.replace(CUSTOM.schedule, human_pace=False)
-    assert TrainConfig.from_json(data) == dataclasses.replace(CUSTOM, schedule=unpaced)
+    assert config_from_json(data) == dataclasses.replace(CUSTOM, schedule=unpaced)
     assert CUSTOM.alive == "healthy" and CUSTOM.schedule.human_pace
     data["format"] = 4
     with pytest.raises(ConfigError, match="format 4"):
-        TrainConfig.from_json(data)
+        config_from_json(data)
 
 
 def test_a_format_6_config_reads_as_a_run_without_env_kwargs() -> None:
-    data = json.loads(json.dumps(CUSTOM.to_json(), allow_nan=True))
+    data = as_format_10(CUSTOM)
     data.pop("env_kwargs")
     data.pop("explore")
     data["query"].pop("top_share")
     data.pop("restarts_from")
     data["format"] = 6
-    assert TrainConfig.from_json(data) == CUSTOM
+    assert config_from_json(data) == CUSTOM
 
 
 def test_a_format_7_config_reads_as_a_run_without_pebble_surf_rune_or_restarts() -> None:
     explored = dataclasses.replace(
         CUSTOM, explore=ExploreConfig(pebble_steps=500, rune_beta=0.1), restarts=0.5
     )
-    data = json.loads(json.dumps(explored.to_json(), allow_nan=True))
+    data = as_format_10(explored)
     data.pop("explore")
     data.pop("restarts")
     for name in ("surf_threshold", "surf_weight", "surf_crop"):
@@ -104,25 +127,25 @@ def test_a_format_7_config_reads_as_a_run_without_pebble_surf_rune_or_restarts()
     data["query"].pop("top_share")
     data.pop("restarts_from")
     data["format"] = 7
-    assert TrainConfig.from_json(data) == CUSTOM
+    assert config_from_json(data) == CUSTOM
     assert CUSTOM.explore == ExploreConfig()
 
 
 def test_a_format_8_config_reads_as_a_run_that_asks_no_queries_among_the_best_clips() -> None:
     topped = dataclasses.replace(CUSTOM, query=dataclasses.replace(CUSTOM.query, top_share=0.5))
-    data = json.loads(json.dumps(topped.to_json(), allow_nan=True))
+    data = as_format_10(topped)
     data["query"].pop("top_share")
     data.pop("restarts_from")
     data["format"] = 8
-    assert TrainConfig.from_json(data) == CUSTOM
+    assert config_from_json(data) == CUSTOM
     assert CUSTOM.query.top_share == 0.0
 
 
 def test_a_format_9_config_reads_as_a_run_that_restarts_from_any_visited_state() -> None:
-    data = json.loads(json.dumps(CUSTOM.to_json(), allow_nan=True))
+    data = as_format_10(CUSTOM)
     data.pop("restarts_from")
     data["format"] = 9
-    assert TrainConfig.from_json(data) == CUSTOM
+    assert config_from_json(data) == CUSTOM
     assert CUSTOM.restarts_from == "visited"
 
 
@@ -131,7 +154,7 @@ def test_env_kwargs_read_numbers_and_booleans_as_json_and_the_rest_as_text() -> 
         run_dir=Path("runs/x"), env_kwargs=("landing_weight=30", "takeoff=upright", "flag=true")
     )
     assert config.env_kwargs_dict() == {"landing_weight": 30, "takeoff": "upright", "flag": True}
-    assert TrainConfig.from_json(json.loads(json.dumps(config.to_json()))) == config
+    assert config_from_json(json.loads(json.dumps(config_to_json(config)))) == config
 
 
 def test_differences_name_nested_flags_and_ignore_resumable_ones() -> None:

@@ -14,7 +14,7 @@ from backflip.storage.run_dir import RunDir
 
 ARGS = [
     "train", "--env", "HalfCheetah-v5", "--algo", "ppo", "--steps", "3072", "--labels", "40",
-    "--horizon", "100", "--rounds", "3", "--eval-episodes", "1", "--device", "cpu",
+    "--horizon", "100", "--schedule.rounds", "3", "--eval-episodes", "1", "--device", "cpu",
     "--oracle", "human",
 ]  # fmt: skip
 CLI = [sys.executable, "-m", "backflip.cli"]

@@ -14,7 +14,7 @@ from pathlib import Path
 
 ARGS = [
     "train", "--env", "HalfCheetah-v5", "--algo", "ppo", "--steps", "4096", "--labels", "40",
-    "--horizon", "100", "--rounds", "8", "--eval-episodes", "1", "--device", "cpu",
+    "--horizon", "100", "--schedule.rounds", "8", "--eval-episodes", "1", "--device", "cpu",
     "--agent.ppo.n-envs", "2", "--agent.ppo.n-steps", "128",
 ]  # fmt: skip
 

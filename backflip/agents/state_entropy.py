@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import numpy as np
 
+CAPACITY = 10_000
+"""Recent observations the state entropy is measured against (a fixed constant of runs)."""
+
 
 class StateEntropyReward:
     """``log(1 + d_k)`` per transition, ``d_k`` the distance from its next observation to
@@ -16,7 +19,7 @@ class StateEntropyReward:
     ``(n, dim)`` arrays, it remembers the ``n`` next observations.
     """
 
-    def __init__(self, k: int, capacity: int = 10_000) -> None:
+    def __init__(self, k: int, capacity: int = CAPACITY) -> None:
         self.k = k
         self.capacity = capacity
         self.memory: np.ndarray | None = None

@@ -73,8 +73,8 @@ class LabelArgs:
     wait_s: float = 0.0
     """seconds to wait for a trainer that is just starting to create the run."""
     question: str | None = None
-    """the question shown above the clips; default: the env's (the backflip env: "Which
-    clip is the better backflip?"), else "Which clip does the task better?"."""
+    """the question shown above the clips; default: the env's task's ("Which clip does
+    the task better?" unless the task asks its own)."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -105,7 +105,13 @@ class GridArgs:
     """another grid's folder: its finished true-reward baselines are copied instead of
     trained again where they match (env, algo, steps, seed, costs, alive, horizons, evaluation
     episodes, agent settings), e.g. for an ablation of the learned arm."""
+    baselines: bool = True
+    """train a true-reward baseline per env, algo and seed (the scores divide by it);
+    --no-baselines: the learned runs alone (their returns and the task's metrics)."""
     report: bool = False
     """only rebuild the report from the runs that have finished."""
+    publish: Path | None = None
+    """also copy the report (report.md, results.csv and its plots) into this folder, e.g.
+    docs/results/NAME: a results page made by the grid, never retyped."""
     train_flags: tyro.conf.Suppress[tuple[str, ...]] = ()
     """the flags after `--` (filled in by the command line)."""

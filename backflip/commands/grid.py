@@ -12,7 +12,14 @@ from backflip.config import TrainConfig
 from backflip.errors import UsageError
 from backflip.grid.cells import cell_config
 from backflip.grid.local_ray import check_reachable
-from backflip.grid.report import baseline_table, current_commit, score_table, write_report
+from backflip.grid.report import (
+    baseline_table,
+    current_commit,
+    learned_table,
+    publish_report,
+    score_table,
+    write_report,
+)
 from backflip.grid.results import collect, groups
 from backflip.grid.reuse import reuse_baselines
 from backflip.grid.runner import run_cells
@@ -26,7 +33,7 @@ def run_grid(args: GridArgs) -> int:
     grid = GridDir(args.out)
     if args.report:
         spec, made = grid.read_spec()
-        return _report(grid, spec, made)
+        return _report(grid, spec, made, args.publish)
     spec, configs = _checked(args, grid)
     made = {"command": shlex.join(["backflip", *sys.argv[1:]]), "commit": current_commit()}
     with exclusive(grid.lock) as held:
@@ -37,7 +44,7 @@ def run_grid(args: GridArgs) -> int:
             _reuse(grid, configs, args.baselines_from)
         failures = run_cells(grid, configs, args.address, args.cpus_per_run)
         grid.write_failures(failures)
-        _report(grid, spec, made)
+        _report(grid, spec, made, args.publish)
     return 1 if failures else 0
 
 
@@ -55,6 +62,7 @@ def _checked(args: GridArgs, grid: GridDir) -> tuple[GridSpec, dict[Cell, TrainC
         seeds=parse_seeds(args.seeds),
         steps=args.steps,
         train_flags=args.train_flags,
+        baselines=args.baselines,
     )
     if grid.spec.exists():
         saved, _ = grid.read_spec()
@@ -81,11 +89,18 @@ def _reuse(grid: GridDir, configs: dict[Cell, TrainConfig], source: Path) -> Non
         print(f"baseline {cell.name} is trained here: {why}")
 
 
-def _report(grid: GridDir, spec: GridSpec, made: dict[str, str]) -> int:
+def _report(grid: GridDir, spec: GridSpec, made: dict[str, str], publish: Path | None) -> int:
     path = write_report(grid, spec, made)
     results = collect(grid, spec)
+    by_budget = groups(spec, results)
     if spec.labels:
-        print(score_table(groups(spec, results)))
-    print(baseline_table(results))
+        print(score_table(by_budget) if spec.baselines else learned_table(by_budget))
+    if spec.baselines:
+        print(baseline_table(results))
     print(f"report: {path}")
+    if publish is not None:
+        try:
+            print(f"published: {publish_report(grid, publish)}")
+        except OSError as err:
+            raise UsageError(f"--publish {publish}: {err.strerror or err}") from None
     return 0

@@ -5,12 +5,12 @@ from __future__ import annotations
 import time
 
 from backflip.commands.args import LabelArgs
-from backflip.envs.registration import QUESTION, QUESTIONS
 from backflip.errors import UsageError
 from backflip.labelling.window import LabelWindow, check_display, default_labeller
 from backflip.preference.oracle import SyntheticOracle
 from backflip.seeds import Seeds
 from backflip.storage.run_dir import RunDir
+from backflip.tasks.registry import task_for
 
 
 def run_label(args: LabelArgs) -> int:
@@ -43,7 +43,7 @@ def run_label(args: LabelArgs) -> int:
         synthetic_human=teacher,
         max_labels=args.max_labels,
         screenshot=args.screenshot,
-        question=args.question or QUESTIONS.get(config.env, QUESTION),
+        question=args.question or task_for(config.env).question,
     )
     print(f"labels given: {window.run()}")
     return 0

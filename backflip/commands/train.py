@@ -10,12 +10,13 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from backflip.commands.device import resolve_device
-from backflip.config import TrainConfig, config_differences
+from backflip.config import VISITED, TrainConfig, config_differences
 from backflip.envs.make import make_run_env
-from backflip.envs.registration import BACKFLIP_ENVS
-from backflip.envs.restarts import reports_landings
+from backflip.envs.resolve import resolved_config
 from backflip.errors import BackflipError, UsageError
 from backflip.storage.run_dir import RunDir
+from backflip.tasks.base import describe
+from backflip.tasks.registry import task_for
 from backflip.training.build import segment_steps, training_horizon
 from backflip.training.run import train
 
@@ -24,6 +25,7 @@ T = TypeVar("T")
 
 def run_train(config: TrainConfig) -> int:
     device = resolve_device(config.device)
+    config = resolved_config(config)
     check_env(config)
     check_run_dir(config)
     window = None
@@ -43,34 +45,28 @@ def run_train(config: TrainConfig) -> int:
         f"± {summary['eval_true_return_std']:.1f}  |  "
         f"random policy {summary['random_true_return_mean']:.1f}"
     )
-    if "flips_per_episode" in summary:
-        print(
-            f"backflips per episode {summary['flips_per_episode']:.2f}, clean "
-            f"{summary['clean_flips_per_episode']:.2f} (last quarter "
-            f"{summary['late_clean_flips_per_episode']:.2f})  |  random policy "
-            f"{summary['random_flips_per_episode']:.2f}, clean "
-            f"{summary['random_clean_flips_per_episode']:.2f}"
-        )
+    line = describe(task_for(config.env).metrics, summary)
+    if line is not None:
+        print(line)
     return 0
 
 
 def check_env(config: TrainConfig) -> None:
-    """The env builds (a MuJoCo env of this gymnasium), a clip fits in an episode, and the
-    env has landings if the restarts start from them."""
-    env = make_run_env(config, 1)
-    landings = reports_landings(env)
-    env.close()
-    if config.restarts_from == "landings" and not landings:
+    """The env builds (a MuJoCo env of this gymnasium), a clip fits in an episode, and
+    the restarts' source is one the env's task has."""
+    make_run_env(config, 1).close()
+    sources = (VISITED, *task_for(config.env).restart_sources)
+    if config.restarts_from not in sources:
         raise UsageError(
-            f"--restarts-from landings needs a backflip env ({', '.join(BACKFLIP_ENVS)}), "
-            f"not {config.env}"
+            f"--restarts-from {config.restarts_from}: {config.env} restarts from "
+            f"{' or '.join(sources)}"
         )
     horizon = training_horizon(config)
     clip = segment_steps(config)
     if clip > horizon:
         raise UsageError(
-            f"a clip ({clip} steps, --segment-len or --query.segment-seconds) is longer than "
-            f"an episode ({horizon} steps)"
+            f"a clip ({clip} steps, --query.segment-len or --query.segment-seconds) is longer "
+            f"than an episode ({horizon} steps)"
         )
 
 
@@ -88,7 +84,7 @@ def check_run_dir(config: TrainConfig) -> None:
         return
     if run_dir.is_empty():
         raise UsageError(f"--resume: no run to resume in {run_dir.root}")
-    saved = _resume_step(run_dir.read_config)
+    saved = _resume_step(lambda: resolved_config(run_dir.read_config()))
     differences = config_differences(saved, config)
     if differences:
         raise UsageError(f"--resume: the run was made differently: {'; '.join(differences)}")

@@ -3,20 +3,29 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import torch
 
 from backflip.commands.args import VideoArgs
-from backflip.envs.registration import BACKFLIP_ENVS
 from backflip.envs.render import ClipRenderer
 from backflip.errors import UsageError
+from backflip.evaluation import episode_seed, episode_states
+from backflip.tasks.registry import task_for
 from backflip.training.checkpoints import load_reward_model
 from backflip.training.saved_run import SavedRun
 from backflip.video.curves import curves_png
-from backflip.video.flip_strip import flip_strip
 from backflip.video.pairs_video import pairs_video
 from backflip.video.policy_videos import policy_video, progress_video
+
+
+def evaluation_episodes(run: SavedRun) -> Iterator[np.ndarray]:
+    """The physics states of the run's evaluation episodes, one episode at a time."""
+    for episode in range(run.config.eval_episodes):
+        seed = episode_seed(run.config, episode)
+        yield episode_states(run.config, run.eval_horizon, run.policy, seed)[0]
 
 
 def run_video(args: VideoArgs) -> int:
@@ -40,9 +49,8 @@ def writable_folder(folder: Path) -> Path:
 
 def make_videos(args: VideoArgs) -> dict[str, Path]:
     """Writes ``policy.mp4``, ``progress.mp4``, ``pairs.mp4`` (learned-reward runs),
-    ``curves.png`` and, on the backflip envs where the evaluation episodes hold a clean
-    backflip, ``flip_strip.png`` into ``--out`` (default ``RUN_DIR/videos``); returns what
-    it wrote."""
+    ``curves.png`` and the task's own pictures (``backflip/tasks/base.py``) into ``--out``
+    (default ``RUN_DIR/videos``); returns what it wrote."""
     device = torch.device("cpu")
     run = SavedRun.open(args.run_dir, device)
     folder = writable_folder(args.out or run.run_dir.videos)
@@ -59,14 +67,12 @@ def make_videos(args: VideoArgs) -> dict[str, Path]:
             model = load_reward_model(run.checkpoint, device)
             written["pairs"] = folder / "pairs.mp4"
             pairs_video(run, renderer, model, written["pairs"])
-        if run.config.env in BACKFLIP_ENVS:
-            strip = folder / "flip_strip.png"
-            episode = flip_strip(run, renderer, strip, run.config.eval_episodes)
-            if episode is None:
-                print(f"no clean backflip in {run.config.eval_episodes} evaluation episodes")
-            else:
-                written["flip strip"] = strip
-                print(f"flip_strip.png: the first clean backflip, evaluation episode {episode}")
+        for picture in task_for(run.config.env).pictures(
+            evaluation_episodes(run), renderer.render, folder
+        ):
+            print(f"{picture.name}: {picture.note}")
+            if picture.path is not None:
+                written[picture.name] = picture.path
         written["curves"] = folder / "curves.png"
         curves_png(
             run.run_dir.metrics,

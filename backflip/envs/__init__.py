@@ -1,5 +1,2 @@
-"""Gymnasium envs and wrappers; importing this registers ``backflip/HopperBackflip-v0``."""
-
-from backflip.envs.registration import register
-
-register()
+"""Gymnasium MuJoCo envs made fixed-horizon, with the task reward and physics states in
+``info``; rendering of saved states."""

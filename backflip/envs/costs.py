@@ -8,6 +8,7 @@ it. The env's registered reward (with its costs) is still reported next to it.
 from __future__ import annotations
 
 from backflip.config import Costs
+from backflip.tasks.registry import task_for
 
 COST_TERMS: dict[str, tuple[str, ...]] = {
     "Ant-v5": ("reward_ctrl", "reward_contact"),
@@ -21,10 +22,9 @@ COST_TERMS: dict[str, tuple[str, ...]] = {
     "Reacher-v5": ("reward_ctrl",),
     "Swimmer-v5": ("reward_ctrl",),
     "Walker2d-v5": ("reward_ctrl",),
-    "backflip/HopperBackflip-v0": (),
-    "backflip/HopperBackflipHandwritten-v0": (),
 }
-"""``info`` keys of each env's cost terms (each a reward term <= 0), by gymnasium id."""
+"""``info`` keys of each gymnasium env's cost terms (each a reward term <= 0), by id; a
+task plug-in's envs name theirs in their task (``backflip/tasks/base.py``)."""
 
 
 def hidden_terms(env_id: str, costs: Costs) -> tuple[str, ...] | None:
@@ -32,4 +32,4 @@ def hidden_terms(env_id: str, costs: Costs) -> tuple[str, ...] | None:
     (only possible with ``costs="hidden"``)."""
     if costs == "visible":
         return ()
-    return COST_TERMS.get(env_id)
+    return COST_TERMS.get(env_id, task_for(env_id).cost_terms)

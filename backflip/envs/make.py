@@ -115,8 +115,8 @@ def make_env(
         except (gym.error.Error, ImportError) as err:  # old versions, missing extras
             raise EnvError(f"{env_id!r} cannot be made here ({err})") from None
         except (TypeError, ValueError) as err:  # --env-kwargs it does not take
-            given = ", ".join(f"{k}={v!r}" for k, v in (env_kwargs or {}).items())
-            raise EnvError(f"{env_id!r} cannot be made with --env-kwargs {given}: {err}") from None
+            why = str(err).split(" was raised from the environment creator")[0]
+            raise EnvError(f"{env_id!r} cannot be made with these --env-kwargs: {why}") from None
     if not isinstance(env.unwrapped, MujocoEnv):
         env.close()
         raise EnvError(f"{env_id!r} is not a MuJoCo env (backflip needs physics states)")

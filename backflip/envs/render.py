@@ -30,7 +30,8 @@ class RenderError(BackflipError, RuntimeError):
 
 
 class ClipRenderer:
-    """Draws frames of an env from ``[time, qpos, qvel]`` states, camera tracking the body.
+    """Draws frames of an env from ``[time, qpos, qvel]`` states, camera tracking the body
+    and the floor drawn under it however far it has gone.
 
     Args:
         env_id: gymnasium id of a MuJoCo env.
@@ -65,6 +66,7 @@ class ClipRenderer:
         self.render_seconds = 0.0  # wall time spent in render(), for the render-share figure
         self.width, self.height = width, height
         self.camera = _tracking_camera(self.model, getattr(base, "mujoco_renderer", None))
+        self._floors = _plane_periods(self.model)
         try:
             self.renderer = mujoco.Renderer(self.model, height=height, width=width)
         except Exception as err:  # the GL backends raise several unrelated types
@@ -100,10 +102,43 @@ class ClipRenderer:
         self.renderer.update_scene(data, camera=self.camera)
         for flag, on in self._flags.items():
             self.renderer.scene.flags[flag] = on
+        self._floors_under_camera()
         return self.renderer.render()
+
+    def _floors_under_camera(self) -> None:
+        """Moves the scene's planes (rebuilt each frame; the model's stay) under the camera's
+        lookat point.
+
+        The envs' floors are drawn a few tens of metres wide while the body runs on; the
+        planes move by whole texture periods, so their checks stay put in the world.
+        """
+        scene = self.renderer.scene
+        for geom in scene.geoms[: scene.ngeom]:
+            if geom.objtype != mujoco.mjtObj.mjOBJ_GEOM or geom.objid not in self._floors:
+                continue
+            period = self._floors[geom.objid]
+            local = geom.mat.T @ (self.camera.lookat - geom.pos)  # in the plane's frame
+            geom.pos[:] += geom.mat[:, :2] @ (np.round(local[:2] / period) * period)
 
     def close(self) -> None:
         self.renderer.close()
+
+
+def _plane_periods(model: mujoco.MjModel) -> dict[int, np.ndarray]:
+    """Plane geom id -> ``(2,)`` metres along its x and y after which its 2-D texture
+    repeats, as MuJoCo's renderer maps it (1 m where it has none)."""
+    periods = {}
+    for geom in np.flatnonzero(model.geom_type == mujoco.mjtGeom.mjGEOM_PLANE):
+        mat = model.geom_matid[geom]
+        texture = model.mat_texid[mat, mujoco.mjtTextureRole.mjTEXROLE_RGB] if mat >= 0 else -1
+        if texture < 0 or model.tex_type[texture] != mujoco.mjtTexture.mjTEXTURE_2D:
+            periods[int(geom)] = np.ones(2)
+            continue
+        # A finite plane's texture is stretched over its size unless the material is uniform.
+        size = model.geom_size[geom, :2]
+        stretch = np.where((size > 0) & ~model.mat_texuniform[mat], size, 1.0)
+        periods[int(geom)] = 2 * stretch / np.maximum(model.mat_texrepeat[mat], 1e-6)
+    return periods
 
 
 def _tracking_camera(model: mujoco.MjModel, gym_renderer: object) -> mujoco.MjvCamera:

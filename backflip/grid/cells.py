@@ -2,30 +2,26 @@
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 from pathlib import Path
 from typing import Any
 
-import tyro
-
-from backflip.config import TrainConfig
+from backflip.config import ConfigError, TrainConfig, config_from_json, parse_train_quietly
 from backflip.grid.spec import Cell, GridError, GridSpec
 
 
 def cell_config(spec: GridSpec, cell: Cell, run_dir: Path) -> TrainConfig:
-    """The cell's ``backflip train`` configuration: the grid's flags for the cell, on the
-    CPU unless the flags after ``--`` (applied to every cell) say otherwise."""
+    """The cell's ``backflip train`` configuration, resolved (``backflip/envs/resolve.py``):
+    the grid's flags for the cell, on the CPU unless the flags after ``--`` (applied to
+    every cell) say otherwise."""
+    from backflip.envs.resolve import resolved_config
+
     args = [*cell.train_args(spec.steps, run_dir), "--device", "cpu", *spec.train_flags]
-    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-        try:
-            return tyro.cli(TrainConfig, args=args, console_outputs=False)
-        except SystemExit:
-            pass
-    raise GridError(
-        f"the flags after -- are not all `backflip train` flags: {' '.join(spec.train_flags)}"
-    )
+    try:
+        return resolved_config(parse_train_quietly(args))
+    except ConfigError as err:
+        flags = " ".join(spec.train_flags)
+        raise GridError(f"the flags after -- ({flags}) do not make a run: {err}") from None
 
 
 def run_cell(config_data: dict[str, Any], threads: int) -> dict[str, object]:
@@ -36,7 +32,7 @@ def run_cell(config_data: dict[str, Any], threads: int) -> dict[str, object]:
     from backflip.storage.run_dir import RunDir
     from backflip.training.run import train
 
-    config = TrainConfig.from_json(config_data)
+    config = config_from_json(config_data)
     run_dir = RunDir(config.resolved_run_dir())
     if run_dir.summary.exists():
         return dict(json.loads(run_dir.summary.read_text()))

@@ -12,9 +12,11 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
 
 from backflip.grid.results import Group  # noqa: E402
 from backflip.grid.spec import Cell, GridDir, GridSpec  # noqa: E402
+from backflip.video.curves import count_axis  # noqa: E402
 
 
 def score_png(by_budget: list[Group], path: Path) -> None:
@@ -42,6 +44,13 @@ def _labels(group: Group) -> int:
 
 
 def curves_png(grid: GridDir, spec: GridSpec, path: Path) -> None:
+    """Writes :func:`curves_figure` as a PNG."""
+    fig = curves_figure(grid, spec)
+    fig.savefig(path)
+    plt.close(fig)
+
+
+def curves_figure(grid: GridDir, spec: GridSpec) -> Figure:
     """True return of training episodes against env steps, mean over seeds: one panel
     per (env, algo), one line per label budget and one for the baseline."""
     panels = list(itertools.product(spec.envs, spec.algos))
@@ -60,12 +69,12 @@ def curves_png(grid: GridDir, spec: GridSpec, path: Path) -> None:
                 mean = np.nanmean(found, axis=0)
             ax.plot(steps, mean, style, label=f"{name} ({len(found)} seeds)")
         ax.set(title=f"{env} ({algo})", xlabel="env steps", ylabel="true return")
+        count_axis(ax.xaxis)
         ax.grid(alpha=0.3)
         if ax.get_legend_handles_labels()[0]:
             ax.legend(fontsize=8)
     fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
+    return fig
 
 
 def _curve(run_dir: Path, steps: np.ndarray) -> np.ndarray | None:

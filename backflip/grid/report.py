@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import datetime
 import math
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from backflip.grid.plots import curves_png, score_png
 from backflip.grid.results import CellResult, Group, collect, groups
 from backflip.grid.spec import GridDir, GridSpec
 from backflip.grid.stats import RESAMPLES, estimate, format_score, mean
+from backflip.tasks.registry import task_for
 
 NO_LEARNED_RUNS = "No learned runs: the grid ran without `--labels`, baselines alone."
 
@@ -28,7 +30,7 @@ def write_report(grid: GridDir, spec: GridSpec, made: dict[str, str]) -> Path:
     _write_csv(grid.results, results, by_budget)
     score_png(by_budget, grid.root / "score_vs_labels.png")
     curves_png(grid, spec, grid.root / "curves.png")
-    grid.report.write_text(_markdown(made, results, by_budget))
+    grid.report.write_text(_markdown(made, spec, results, by_budget))
     return grid.report
 
 
@@ -62,6 +64,52 @@ def unscored_note(by_budget: list[Group]) -> str:
     return "".join(f"\n\n{line}" for line in lines)
 
 
+def learned_table(by_budget: list[Group]) -> str:
+    """Per (env, algo, labels): the learned runs' final true return per seed, its mean
+    with a 95% bootstrap interval, and a random policy's (a grid without baselines)."""
+    rows: list[tuple[object, ...]] = []
+    for g in by_budget:
+        done = g.done()
+        returns = [r.value("eval_true_return_mean") for r in done]
+        per_seed = ", ".join(f"{v:.1f}" for v in returns) or "–"
+        random = _mean([r.value("random_true_return_mean") for r in done])
+        rows.append((g.env, g.algo, g.labels, len(done), per_seed, estimate(returns, mean), random))
+    header = ("env", "algo", "labels", "seeds", "true return per seed", "mean [95% CI]", "random")
+    return _table(header, rows)
+
+
+def task_table(by_budget: list[Group]) -> str | None:
+    """Per (env, algo, labels) and metric of the env's task (``backflip/tasks/base.py``):
+    the learned runs' per seed, their mean with a 95% bootstrap interval, the baselines'
+    mean and a random policy's; None where no env of the grid has a task metric."""
+    rows: list[tuple[object, ...]] = []
+    for g in by_budget:
+        done = g.done()
+        for metric in task_for(g.env).metrics:
+            values = [r.value(metric.name) for r in done]
+            bases = [b.value(metric.name) for b in g.baselines.values() if b.summary]
+            random = _mean([r.value("random_" + metric.name) for r in done], 2)
+            per_seed = ", ".join(f"{v:.2f}" for v in values) or "–"
+            rows.append(
+                (g.env, g.algo, g.labels, metric.label, per_seed, estimate(values, mean))
+                + (_mean(bases, 2), random)
+            )
+    if not rows:
+        return None
+    header = ("env", "algo", "labels", "metric", "learned per seed", "mean [95% CI]")
+    return _table(header + ("baseline", "random"), rows)
+
+
+def publish_report(grid: GridDir, folder: Path) -> Path:
+    """Copies the report with its table and plots into ``folder`` (a results page);
+    returns the copy of ``report.md``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for path in (grid.report, grid.results, *sorted(grid.root.glob("*.png"))):
+        if path.exists():
+            shutil.copyfile(path, folder / path.name)
+    return folder / grid.report.name
+
+
 def baseline_table(results: list[CellResult]) -> str:
     """Per (env, algo): the true-reward runs' returns and speed, in Markdown."""
     rows: list[tuple[object, ...]] = []
@@ -77,15 +125,35 @@ def baseline_table(results: list[CellResult]) -> str:
     return _table(header, rows)
 
 
-def _markdown(made: dict[str, str], results: list[CellResult], by: list[Group]) -> str:
+def _markdown(
+    made: dict[str, str], spec: GridSpec, results: list[CellResult], by: list[Group]
+) -> str:
     done = sum(r.status == "done" for r in results)
     failed = [r for r in results if r.status == "failed"]
     missing = [r for r in results if r.status == "missing"]
-    return f"""# Grid report
+    header = f"""# Grid report
 
 Made by `{made["command"]}` with backflip {backflip.__version__} at commit
 {made["commit"]}; report of {datetime.date.today().isoformat()}. Runs: {done} done,
-{len(failed)} failed, {len(missing)} not finished, of {len(results)}. Each learned run has
+{len(failed)} failed, {len(missing)} not finished, of {len(results)}. """
+    if spec.baselines:
+        body = header + _SCORES.format(
+            resamples=RESAMPLES,
+            scores=score_table(by) if by else NO_LEARNED_RUNS,
+            baselines=baseline_table(results),
+        )
+    else:
+        body = header + _LEARNED.format(resamples=RESAMPLES, learned=learned_table(by))
+    tasks = task_table(by)
+    if tasks is not None:
+        body += _TASKS.format(tasks=tasks)
+    body += _REST.format(reward=_reward_table(by))
+    if spec.baselines:
+        body += _TIME.format(time=_time_table(by))
+    return body + _problems(failed, missing)
+
+
+_SCORES = """Each learned run has
 a true-reward baseline with the same env, algo, steps, seed and evaluation episodes.
 
 ## Score
@@ -93,11 +161,11 @@ a true-reward baseline with the same env, algo, steps, seed and evaluation episo
 Random-normalized score of the final policy's true return (mean over its evaluation
 episodes): (learned − random) / (baseline − random), per seed; the random policy plays the
 same episodes. Mean and interquartile mean (IQM) over seeds, with 95% percentile
-bootstrap intervals ({RESAMPLES:,} resamples, `scipy.stats.bootstrap`). The score of
+bootstrap intervals ({resamples:,} resamples, `scipy.stats.bootstrap`). The score of
 means is (mean learned − mean random) / (mean baseline − mean random): a seed whose
 baseline failed inflates its own score, and with it the mean, but not this.
 
-{score_table(by) if by else NO_LEARNED_RUNS}
+{scores}
 
 ![score against labels](score_vs_labels.png)
 
@@ -107,8 +175,32 @@ Final true return (the task reward) with its 95% bootstrap interval over seeds, 
 env's registered reward (with its control costs) and agent steps per second, mean over
 seeds.
 
-{baseline_table(results)}
+{baselines}
+"""
 
+_LEARNED = """The grid ran without
+true-reward baselines (`--no-baselines`): there are no scores.
+
+## Learned runs
+
+Final true return (the task reward, mean over the evaluation episodes) per seed, its mean
+over seeds with a 95% percentile bootstrap interval ({resamples:,} resamples), and a
+random policy's on the same episodes.
+
+{learned}
+"""
+
+_TASKS = """
+## The task's metrics
+
+Per evaluation episode, averaged over the run's evaluation episodes, from the episodes'
+physics states (the env's task, `backflip/tasks/`); mean over seeds with a 95% bootstrap
+interval; the baselines' and a random policy's mean.
+
+{tasks}
+"""
+
+_REST = """
 ## Learning curves
 
 True return of recent training episodes against env steps, mean over seeds (from each
@@ -121,22 +213,24 @@ run's `metrics.csv`).
 Held-out preference accuracy and correlation of learned and oracle clip returns at the
 end of each learned run, mean over seeds (per run in `results.csv`).
 
-{_reward_table(by)}
+{reward}
+"""
 
+_TIME = """
 ## Wall time
 
 Training wall time (`wall_s`, without the final evaluation), the part of it spent fitting
 the reward model (`reward_fit_s`) and agent steps per second, mean over seeds; the ratio
 is learned / true-reward wall time per seed, then averaged.
 
-{_time_table(by)}
-{_problems(failed, missing)}"""
+{time}
+"""
 
 
 def _reward_table(by: list[Group]) -> str:
     rows: list[tuple[object, ...]] = []
     for g in by:
-        done = [r for r in g.learned if r.summary]
+        done = g.done()
         acc = _mean([r.value("pref_accuracy") for r in done], digits=2)
         corr = _mean([r.value("reward_oracle_corr") for r in done], digits=3)
         rows.append((g.env, g.algo, g.labels, acc, corr))

@@ -39,6 +39,10 @@ class Group:
     baselines: dict[int, CellResult]
     """by seed"""
 
+    def done(self) -> list[CellResult]:
+        """The learned runs that have finished, baseline or not."""
+        return [run for run in self.learned if run.summary]
+
     def paired(self) -> list[tuple[CellResult, CellResult]]:
         """(learned, baseline) of the seeds where both have finished."""
         return [
@@ -105,8 +109,9 @@ def groups(spec: GridSpec, results: list[CellResult]) -> list[Group]:
     out = []
     for env in spec.envs:
         for algo in spec.algos:
-            baselines = {s: by_cell[Cell(env, algo, None, s)] for s in spec.seeds}
+            baselines = {s: by_cell.get(Cell(env, algo, None, s)) for s in spec.seeds}
             for labels in spec.labels:
                 learned = [by_cell[Cell(env, algo, labels, s)] for s in spec.seeds]
-                out.append(Group(env, algo, labels, learned, baselines))
+                done = {s: run for s, run in baselines.items() if run is not None}
+                out.append(Group(env, algo, labels, learned, done))
     return out

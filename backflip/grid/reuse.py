@@ -12,7 +12,8 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from backflip.config import TrainConfig, upgraded
+from backflip.config import TrainConfig, config_from_json, config_to_json, upgraded
+from backflip.envs.resolve import resolved_config
 from backflip.grid.spec import Cell, GridDir, GridError
 from backflip.storage.atomic import atomic_write_text
 
@@ -69,7 +70,9 @@ def reuse_baselines(
             skipped[cell] = "not finished there"
             continue
         saved = upgraded(json.loads((theirs / "config.json").read_text()))
-        wanted, found = baseline_key(config.to_json()), baseline_key(saved)
+        # Resolved as this version resolves its own, so older runs' defaults compare.
+        found = baseline_key(config_to_json(resolved_config(config_from_json(saved))))
+        wanted = baseline_key(config_to_json(resolved_config(config)))
         differ = [name for name in BASELINE_FIELDS if found[name] != wanted[name]]
         if differ:
             skipped[cell] = "its " + ", ".join(differ) + " differ"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tqdm.auto import tqdm
 
-from backflip.config import TrainConfig
+from backflip.config import TrainConfig, config_to_json
 from backflip.grid.cells import run_cell
 from backflip.grid.local_ray import cluster_cpus, ray_session
 from backflip.grid.spec import Cell, GridDir
@@ -30,7 +30,7 @@ def run_cells(
     env_vars = {"MUJOCO_GL": "egl"}
     with ray_session(address, cpus_per_run, grid.local_ray, env_vars):
         task = ray.remote(num_cpus=cpus_per_run, max_retries=0)(run_cell)
-        pending = {task.remote(configs[c].to_json(), cpus_per_run): c for c in todo}
+        pending = {task.remote(config_to_json(configs[c]), cpus_per_run): c for c in todo}
         try:
             while pending:
                 ready, _ = ray.wait(list(pending), num_returns=1, timeout=2.0)

@@ -84,10 +84,14 @@ class GridSpec:
     seeds: tuple[int, ...]
     steps: int
     train_flags: tuple[str, ...] = ()
+    baselines: bool = True
+    """a true-reward baseline per (env, algo, seed), for the scores."""
 
     def __post_init__(self) -> None:
         if not self.envs:
             raise GridError("--env: name at least one env")
+        if not self.baselines and not self.labels:
+            raise GridError("--no-baselines needs --labels: a grid of nothing")
         bad = [n for n in self.labels if n <= 0]
         if bad:
             raise GridError(f"--labels must be positive, got {bad[0]}")
@@ -98,13 +102,14 @@ class GridSpec:
             raise GridError(f"{own[0]} after -- is set by backflip grid itself; use its own flag")
 
     def cells(self) -> list[Cell]:
-        """Per (env, algo, seed): the baseline, then one learned run per label budget."""
+        """Per (env, algo, seed): the baseline (unless ``baselines`` is off), then one
+        learned run per label budget."""
         return [
             Cell(env, algo, labels, seed)
             for env in self.envs
             for algo in self.algos
             for seed in self.seeds
-            for labels in (None, *self.labels)
+            for labels in ((None,) if self.baselines else ()) + self.labels
         ]
 
     def to_json(self) -> dict[str, Any]:
@@ -122,6 +127,7 @@ class GridSpec:
                 seeds=tuple(data["seeds"]),
                 steps=int(data["steps"]),
                 train_flags=tuple(data["train_flags"]),
+                baselines=bool(data.get("baselines", True)),
             )
         except (KeyError, TypeError, ValueError) as err:
             raise GridError(f"grid.json is malformed ({err})") from None
@@ -130,6 +136,7 @@ class GridSpec:
         """The flags whose values differ from the ``saved`` grid's, as the user would type
         them."""
         flags = {"envs": "--env", "algos": "--algo", "labels": "--labels", "seeds": "--seeds"}
+        flags["baselines"] = "--baselines"
         out = []
         for field in dataclasses.fields(self):
             mine, theirs = getattr(self, field.name), getattr(saved, field.name)

@@ -9,7 +9,8 @@ from typing import Any
 import numpy as np
 import torch
 
-from backflip.config import RewardModelConfig, RewardTrainingConfig
+from backflip.config import NO_ABLATION, AblationConfig, RewardModelConfig, RewardTrainingConfig
+from backflip.config.migrations import ABLATION_FIELDS
 from backflip.preference.ensemble import RewardEnsemble
 from backflip.preference.reward_training import FitStats, RewardTrainer
 from backflip.records import Comparison, Segment
@@ -24,6 +25,7 @@ class RewardModel:
         training: how the ensemble is fit.
         device: where the ensemble lives and trains.
         seed: initial weights, the validation split and the bootstrap draws.
+        ablation: behaviours kept only for ablations (all off by default).
     """
 
     def __init__(
@@ -34,18 +36,20 @@ class RewardModel:
         training: RewardTrainingConfig,
         device: torch.device,
         seed: int,
+        ablation: AblationConfig = NO_ABLATION,
     ) -> None:
         self.args: dict[str, Any] = {
             "obs_dim": obs_dim,
             "act_dim": act_dim,
             "config": dataclasses.asdict(config),
             "training": dataclasses.asdict(training),
+            "ablation": dataclasses.asdict(ablation),
             "seed": seed,
         }
         self.ensemble = RewardEnsemble(
             obs_dim, act_dim, n_members=config.members, hidden=config.hidden, seed=seed
         ).to(device)
-        self.trainer = RewardTrainer(self.ensemble, training, device, seed=seed)
+        self.trainer = RewardTrainer(self.ensemble, training, device, seed, ablation)
 
     def fit(
         self,
@@ -85,7 +89,7 @@ class RewardModel:
     def load_state_dict(self, state: Mapping[str, Any]) -> None:
         """Restores weights and trainer state saved from a model built the same way (a
         training setting an older version did not save reads as its default)."""
-        saved = {**state["args"], "training": _with_defaults(state["args"]["training"])}
+        saved = _upgraded(state["args"])
         if _plain(saved) != _plain(self.args):
             raise ValueError(f"the saved reward model was built as {state['args']}")
         self.ensemble.load_state_dict(state["ensemble"])
@@ -94,18 +98,28 @@ class RewardModel:
     @classmethod
     def from_state(cls, state: Mapping[str, Any], device: torch.device) -> RewardModel:
         """Rebuilds a saved model from its own constructor arguments."""
-        args = state["args"]
+        args = _upgraded(state["args"])
         config = RewardModelConfig(**{**args["config"], "hidden": tuple(args["config"]["hidden"])})
-        training = RewardTrainingConfig(**_with_defaults(args["training"]))
-        model = cls(args["obs_dim"], args["act_dim"], config, training, device, args["seed"])
+        training = RewardTrainingConfig(**args["training"])
+        ablation = AblationConfig(**args["ablation"])
+        model = cls(
+            args["obs_dim"], args["act_dim"], config, training, device, args["seed"], ablation
+        )
         model.load_state_dict(state)
         return model
 
 
-def _with_defaults(training: Mapping[str, Any]) -> dict[str, Any]:
-    """Saved reward-training settings, with the defaults of those saved before they
-    existed (SURF's)."""
-    return {**dataclasses.asdict(RewardTrainingConfig()), **training}
+def _upgraded(args: Mapping[str, Any]) -> dict[str, Any]:
+    """Saved constructor arguments as this version's: training settings saved before they
+    existed (SURF's) read as their defaults, and the ablation settings that older
+    versions kept among the training ones move to their own group."""
+    training = {**args["training"]}
+    ablation = {**dataclasses.asdict(AblationConfig()), **args.get("ablation", {})}
+    for name in ABLATION_FIELDS:
+        if name in training:
+            ablation[name] = training.pop(name)
+    training = {**dataclasses.asdict(RewardTrainingConfig()), **training}
+    return {**args, "training": training, "ablation": ablation}
 
 
 def _plain(value: object) -> object:

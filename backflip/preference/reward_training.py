@@ -11,9 +11,11 @@ from typing import Any
 import numpy as np
 import torch
 
-from backflip.config import RewardTrainingConfig
+from backflip.config import NO_ABLATION, AblationConfig, RewardTrainingConfig
 from backflip.preference.ensemble import STD_FLOOR, RewardEnsemble
-from backflip.preference.surf import crop_window, pseudo_labels
+from backflip.preference.loss import random_answer_bce
+from backflip.preference.stopping import StoppingRule, train_accuracy
+from backflip.preference.surf import crop_window, pseudo_label_loss
 from backflip.records import Comparison, Segment
 
 L2_RAISE_ABOVE = 1.5
@@ -22,11 +24,6 @@ L2_LOWER_BELOW = 1.1
 """Lower the L2 weight when val_loss / train_loss is below this (under-fitting)."""
 L2_FACTOR = 1.5
 """Factor by which the L2 weight is raised or lowered after a fit."""
-CHECK_EVERY = 25
-"""Optimizer steps (whole epochs) between checks of the stopping criterion, at least."""
-CHECK_SHARE = 1 / 3
-"""Checks read every step of every clip: they are spaced so that they cost about this
-share of the training steps between them."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -56,21 +53,6 @@ class FitStats:
     n_comparisons: int
     steps: int
     weight_decay: float
-
-
-def random_answer_bce(diff: torch.Tensor, target: torch.Tensor, eps: float) -> torch.Tensor:
-    """Elementwise cross-entropy (nats) of ``P(left) = (1 - eps) sigmoid(diff) + eps / 2``.
-
-    ``diff`` is ``R_left - R_right``; ``target`` the label in ``[0, 1]``; same shapes.
-    """
-    if eps == 0:
-        log_p, log_q = torch.nn.functional.logsigmoid(diff), torch.nn.functional.logsigmoid(-diff)
-    else:
-        keep, rand = math.log1p(-eps), math.log(eps / 2)
-        floor = diff.new_tensor(rand)
-        log_p = torch.logaddexp(keep + torch.nn.functional.logsigmoid(diff), floor)
-        log_q = torch.logaddexp(keep + torch.nn.functional.logsigmoid(-diff), floor)
-    return -(target * log_p + (1 - target) * log_q)
 
 
 _POISSON_CDF = np.cumsum([math.exp(-1) / math.factorial(k) for k in range(12)])
@@ -114,10 +96,13 @@ class RewardTrainer:
         config: RewardTrainingConfig,
         device: torch.device,
         seed: int,
+        ablation: AblationConfig = NO_ABLATION,
     ) -> None:
-        """Moves ``ensemble`` to ``device``; ``seed`` fixes the split and bootstrap draws."""
+        """Moves ``ensemble`` to ``device``; ``seed`` fixes the split and bootstrap draws;
+        ``ablation`` turns on the behaviours kept only for ablations."""
         self.ensemble = ensemble.to(device)
         self.config = config
+        self.ablation = ablation
         self.device = torch.device(device)
         self.seed = seed
         self.weight_decay = config.weight_decay
@@ -150,7 +135,7 @@ class RewardTrainer:
             [float(c.label) for c in answered if c.label is not None], device=self.device
         )
         ids = [(c.left_id, c.right_id) for c in answered]
-        counts = bag_counts(self.seed, self.ensemble.n_members, ids, self.config.shared_holdout)
+        counts = bag_counts(self.seed, self.ensemble.n_members, ids, self.ablation.shared_holdout)
         return clips, pairs, labels, torch.as_tensor(counts, device=self.device)
 
     def _features(self, segments: Sequence[Segment]) -> torch.Tensor:
@@ -223,124 +208,133 @@ class RewardTrainer:
 
         Trains until every member's accuracy on its own training comparisons reaches
         ``target_accuracy``, with at least ``min_steps`` and at most ``max_steps``
-        optimizer steps. Skipped comparisons (label ``None``) are dropped; raises
-        ``ValueError`` if none is left, or if the clips differ in length. With SURF's
-        ``surf_threshold``, pairs of the ``unlabelled`` clips (at least two) are
-        pseudo-labelled as it says.
+        optimizer steps (``backflip/preference/stopping.py``). Skipped comparisons
+        (label ``None``) are dropped; raises ``ValueError`` if none is left, or if the
+        clips differ in length. With SURF's ``surf_threshold``, pairs of the
+        ``unlabelled`` clips (at least two) are pseudo-labelled as it says.
         """
         cfg, ens = self.config, self.ensemble
         clips, pairs, labels, counts = self._gather(comparisons, segments)
         n_clips, t = clips.shape[:2]
-        n = len(labels)
-
-        # Input stats of every transition the comparisons refer to; a refit moves them
-        # without changing the function (only the new labels should change it), unless
-        # the ablation `restandardize` asks for the old jump.
-        flat = clips.reshape(n_clips * t, -1)
-        mean, std = flat.mean(0), flat.std(0, correction=0).clamp_min(STD_FLOOR)
-        if self.fit_count == 0 or cfg.restandardize:
-            ens.set_input_stats(mean, std)
-        else:
-            ens.move_input_stats(mean, std)
-        x = ens.standardize(clips)
+        x = self._standardized(clips)
         surf = cfg.surf_threshold > 0 and len(unlabelled) >= 2
         u = ens.standardize(self._features(unlabelled)) if surf else None
 
         for group in self.optimizer.param_groups:
             group["weight_decay"] = self.weight_decay
-        eps = cfg.random_answer_prob
         decided = labels != 0.5
         rng = np.random.default_rng([self.seed, self.fit_count])
         stride = math.ceil(t / cfg.train_clip_steps)
-        step_rows = 3 * 2 * cfg.batch_size * math.ceil(t / stride)  # forward and backward
-        check_every = max(CHECK_EVERY, math.ceil(n_clips * t / (CHECK_SHARE * step_rows)))
-        steps, accuracy, checked = 0, math.nan, 0
+        rule = StoppingRule.for_fit(cfg, n_clips, t, stride)
+        steps = 0
         ens.train()
         while steps < cfg.max_steps:
-            for idx in torch.as_tensor(rng.permutation(n), device=self.device).split(
+            for idx in torch.as_tensor(rng.permutation(len(labels)), device=self.device).split(
                 cfg.batch_size
             ):
-                weight = counts[:, idx]  # (M, B)
-                offset = int(rng.integers(stride))
-                window = None
-                if cfg.surf_crop > 0:
-                    window = crop_window(rng, t, cfg.surf_crop)
-                    offset = min(offset, window[0] - 1)  # a short window keeps a step
-                diffs = self._pair_diffs(x, pairs[idx], stride, offset, window)
-                per_pair = random_answer_bce(diffs, labels[idx], eps)
-                loss = ((per_pair * weight).sum(1) / weight.sum(1).clamp_min(1.0)).sum()
-                if u is not None:
-                    loss = loss + cfg.surf_weight * self._pseudo_loss(
-                        u, rng, len(idx), stride, offset, window
-                    )
-                self.optimizer.zero_grad(set_to_none=True)
-                loss.backward()
-                self.optimizer.step()
+                self._step(x, u, pairs[idx], labels[idx], counts[:, idx], rng, stride)
                 steps += 1
                 if steps == cfg.max_steps:
                     break
-            if steps < cfg.min_steps or steps - checked < check_every and steps < cfg.max_steps:
+            if not rule.check_due(steps):
                 continue
-            checked = steps
             # On whole clips, as the labels judged them: a strided estimate misorders
             # close pairs, and fits then ran to the cap short of a criterion already met.
             _, diffs = self._all_diffs(x, pairs)
-            accuracy = _train_accuracy(diffs, labels, counts, decided)
-            if not accuracy < cfg.target_accuracy:
+            if rule.met(steps, train_accuracy(diffs, labels, counts, decided)):
                 break
         ens.eval()
+        return self._finish(x, pairs, labels, counts, decided, rule.accuracy, steps)
 
-        # Output stats, then losses of the final model.
+    def _standardized(self, clips: torch.Tensor) -> torch.Tensor:
+        """``clips`` ``(n_clips, T, in_dim)`` in the ensemble's input units, after setting
+        those to the statistics of every transition the comparisons refer to. A refit
+        moves them without changing the function (only the new labels should change it),
+        unless the ablation ``restandardize`` asks for the old jump."""
+        ens = self.ensemble
+        flat = clips.reshape(-1, clips.shape[-1])
+        mean, std = flat.mean(0), flat.std(0, correction=0).clamp_min(STD_FLOOR)
+        if self.fit_count == 0 or self.ablation.restandardize:
+            ens.set_input_stats(mean, std)
+        else:
+            ens.move_input_stats(mean, std)
+        return ens.standardize(clips)
+
+    def _step(
+        self,
+        x: torch.Tensor,
+        u: torch.Tensor | None,
+        pairs: torch.Tensor,
+        labels: torch.Tensor,
+        weight: torch.Tensor,
+        rng: np.random.Generator,
+        stride: int,
+    ) -> None:
+        """One optimizer step on a minibatch: ``pairs`` ``(B, 2)`` of standardized clips
+        ``x``, their ``labels`` ``(B,)`` and bag counts ``weight`` ``(M, B)``; with SURF,
+        as many pseudo-labelled pairs of the unlabelled clips ``u``."""
+        cfg, eps = self.config, self.config.random_answer_prob
+        offset = int(rng.integers(stride))
+        window = None
+        if cfg.surf_crop > 0:
+            window = crop_window(rng, x.shape[1], cfg.surf_crop)
+            offset = min(offset, window[0] - 1)  # a short window keeps a step
+        diffs = self._pair_diffs(x, pairs, stride, offset, window)
+        per_pair = random_answer_bce(diffs, labels, eps)
+        loss = ((per_pair * weight).sum(1) / weight.sum(1).clamp_min(1.0)).sum()
+        if u is not None:
+            unlabelled = torch.as_tensor(
+                rng.integers(0, len(u), size=(len(pairs), 2)), device=self.device
+            )
+            guesses = self._pair_diffs(u, unlabelled, stride, offset, window)
+            loss = loss + cfg.surf_weight * pseudo_label_loss(guesses, cfg.surf_threshold, eps)
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        self.optimizer.step()
+
+    def _finish(
+        self,
+        x: torch.Tensor,
+        pairs: torch.Tensor,
+        labels: torch.Tensor,
+        counts: torch.Tensor,
+        decided: torch.Tensor,
+        accuracy: float,
+        steps: int,
+    ) -> FitStats:
+        """Output statistics of the fitted members, their losses, and (with the ablation
+        ``adapt_l2``) the next fit's L2 weight."""
+        eps = self.config.random_answer_prob
         raw, diffs = self._all_diffs(x, pairs)
-        ens.set_output_stats(raw.mean(1), raw.std(1, correction=0).clamp_min(STD_FLOOR))
+        self.ensemble.set_output_stats(raw.mean(1), raw.std(1, correction=0).clamp_min(STD_FLOOR))
         losses = random_answer_bce(diffs, labels.expand_as(diffs), eps)  # (M, n)
         train_loss = (losses * counts).sum(1) / counts.sum(1).clamp_min(1.0)
         out = counts == 0
         val_loss = (losses * out).sum(1) / out.sum(1)  # NaN for a member without any
         val_loss_mean = float(val_loss[torch.isfinite(val_loss)].mean())
         train_loss_mean = float(train_loss.mean())
-
         self.fit_count += 1
-        if cfg.adapt_l2 and math.isfinite(val_loss_mean) and train_loss_mean > 0:
-            ratio = val_loss_mean / train_loss_mean
-            if ratio > L2_RAISE_ABOVE:
-                self.weight_decay *= L2_FACTOR
-            elif ratio < L2_LOWER_BELOW:
-                self.weight_decay /= L2_FACTOR
+        if self.ablation.adapt_l2:
+            self._adapt_l2(val_loss_mean, train_loss_mean)
         return FitStats(
             train_loss=train_loss_mean,
             train_accuracy=accuracy,
             val_loss=val_loss_mean,
             val_accuracy=_out_of_bag_accuracy(diffs, labels, out, decided),
-            n_comparisons=n,
+            n_comparisons=len(labels),
             steps=steps,
             weight_decay=self.weight_decay,
         )
 
-    def _pseudo_loss(
-        self,
-        u: torch.Tensor,
-        rng: np.random.Generator,
-        size: int,
-        stride: int,
-        offset: int,
-        window: tuple[int, int, int] | None,
-    ) -> torch.Tensor:
-        """SURF's loss on ``size`` random pairs of standardized unlabelled clips ``u``:
-        each member's mean cross-entropy on the pairs the ensemble is sure of, summed."""
-        pairs = torch.as_tensor(rng.integers(0, len(u), size=(size, 2)), device=self.device)
-        diffs = self._pair_diffs(u, pairs, stride, offset, window)  # (M, B)
-        sure, target = pseudo_labels(
-            torch.sigmoid(diffs.detach()).mean(0), self.config.surf_threshold
-        )
-        if not bool(sure.any()):
-            return diffs.new_zeros(())
-        eps = self.config.random_answer_prob
-        return (
-            random_answer_bce(diffs[:, sure], target[sure].expand_as(diffs[:, sure]), eps)
-            .mean(1)
-            .sum()
-        )
+    def _adapt_l2(self, val_loss: float, train_loss: float) -> None:
+        """The paper's rule: keep the out-of-bag loss within 1.1-1.5x the training loss."""
+        if not math.isfinite(val_loss) or train_loss <= 0:
+            return
+        ratio = val_loss / train_loss
+        if ratio > L2_RAISE_ABOVE:
+            self.weight_decay *= L2_FACTOR
+        elif ratio < L2_LOWER_BELOW:
+            self.weight_decay /= L2_FACTOR
 
     # ------------------------------------------------------------------ resume
     def state_dict(self) -> dict[str, Any]:
@@ -356,18 +350,6 @@ class RewardTrainer:
         self.optimizer.load_state_dict(state["optimizer"])
         self.weight_decay = float(state["weight_decay"])
         self.fit_count = int(state["fit_count"])
-
-
-def _train_accuracy(
-    diffs: torch.Tensor, labels: torch.Tensor, counts: torch.Tensor, decided: torch.Tensor
-) -> float:
-    """The lowest member accuracy on its own non-tie training comparisons (NaN if none)."""
-    correct = ((diffs > 0) == (labels > 0.5)).float()  # (M, n)
-    weight = counts * decided
-    total = weight.sum(1)
-    if not bool((total > 0).all()):
-        return math.nan
-    return float(((correct * weight).sum(1) / total).min())
 
 
 def _out_of_bag_accuracy(

@@ -9,6 +9,8 @@ import math
 import numpy as np
 import torch
 
+from backflip.preference.loss import random_answer_bce
+
 
 def pseudo_labels(p_left: torch.Tensor, threshold: float) -> tuple[torch.Tensor, torch.Tensor]:
     """Which of ``(B,)`` pairs the ensemble is sure of (mean ``P(left better)`` at least
@@ -25,3 +27,15 @@ def crop_window(rng: np.random.Generator, steps: int, crop: float) -> tuple[int,
     length = int(rng.integers(max(1, math.ceil((1.0 - crop) * steps)), steps + 1))
     left, right = rng.integers(0, steps - length + 1, size=2)
     return length, int(left), int(right)
+
+
+def pseudo_label_loss(diffs: torch.Tensor, threshold: float, eps: float) -> torch.Tensor:
+    """SURF's loss on unlabelled pairs: ``diffs`` ``(M, B)`` are the members'
+    ``R_left - R_right``; each member's mean cross-entropy on the pairs the ensemble is
+    sure of (see :func:`pseudo_labels`) against the ensemble's own answer, summed over
+    members (0 when it is sure of none)."""
+    sure, target = pseudo_labels(torch.sigmoid(diffs.detach()).mean(0), threshold)
+    if not bool(sure.any()):
+        return diffs.new_zeros(())
+    kept = diffs[:, sure]
+    return random_answer_bce(kept, target[sure].expand_as(kept), eps).mean(1).sum()

@@ -16,7 +16,7 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
-from backflip.config import ConfigError, TrainConfig
+from backflip.config import ConfigError, TrainConfig, config_from_json, config_to_json
 from backflip.errors import BackflipError
 from backflip.storage.atomic import atomic_write_text
 from backflip.storage.label_store import LabelStore
@@ -89,7 +89,7 @@ class RunDir:
 
     # -- configuration ----------------------------------------------------------------
     def write_config(self, config: TrainConfig) -> None:
-        text = json.dumps(config.to_json(), indent=2, allow_nan=True) + "\n"
+        text = json.dumps(config_to_json(config), indent=2, allow_nan=True) + "\n"
         atomic_write_text(self.config, text)
 
     def read_config(self) -> TrainConfig:
@@ -103,7 +103,7 @@ class RunDir:
         except (ValueError, UnicodeDecodeError) as err:
             raise RunDirError(f"{self.config} is corrupted ({err})") from None
         try:
-            return TrainConfig.from_json(data)
+            return config_from_json(data)
         except ConfigError as err:
             raise RunDirError(f"{self.config}: {err}") from None
 

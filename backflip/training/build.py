@@ -16,7 +16,7 @@ from backflip.agents.factory import make_agent
 from backflip.agents.learned_reward import LearnedRewardVecEnv, RewardFn
 from backflip.agents.normalization import normalize
 from backflip.agents.rune import RuneReward
-from backflip.config import TrainConfig
+from backflip.config import VISITED, TrainConfig
 from backflip.envs.make import default_horizon, env_dt, make_run_env
 from backflip.envs.restarts import VisitedStateRestarts
 from backflip.preference.clip_pool import ClipPool
@@ -27,6 +27,8 @@ from backflip.preference.schedule import LabelSchedule
 from backflip.seeds import Seeds
 from backflip.storage.label_store import LabelStore
 from backflip.storage.run_dir import RunDir
+from backflip.tasks.base import RestartSource
+from backflip.tasks.registry import task_for
 from backflip.training.label_desk import LabelDesk, Person, SyntheticTeacher, Teacher
 
 
@@ -44,6 +46,13 @@ def segment_steps(config: TrainConfig) -> int:
     """Clip length in env steps: ``--segment-len``, else ``--query.segment-seconds`` in
     the env's steps."""
     return config.query.steps_per_clip(env_dt(config.env))
+
+
+def restart_source(config: TrainConfig) -> RestartSource | None:
+    """The env's task's ``--restarts-from`` source; None for any visited state."""
+    if config.restarts_from == VISITED:
+        return None
+    return task_for(config.env).restart_source(config.restarts_from)
 
 
 @dataclasses.dataclass
@@ -80,7 +89,7 @@ class Run:
     learned: LearnedRewardVecEnv | None = None
     """the wrapper that gives the agent the learned reward (None for a baseline)."""
     rune: RuneReward | None = None
-    """RUNE's reward, where ``--rune-beta`` asks for it."""
+    """RUNE's reward, where ``--explore.rune-beta`` asks for it."""
 
     def agent_reward(self) -> RewardFn:
         """What the agent learns on after the first fit: the learned reward, with RUNE's
@@ -104,7 +113,7 @@ def build_run(config: TrainConfig, device: torch.device) -> Run:
             made = make_run_env(config, horizon)
             if config.restarts > 0:
                 made = VisitedStateRestarts(
-                    made, config.restarts, seeds.restarts + index, source=config.restarts_from
+                    made, config.restarts, seeds.restarts + index, source=restart_source(config)
                 )
             return Monitor(made)
 
@@ -144,7 +153,13 @@ def _build_preferences(
     obs_dim = int(np.prod(venv.observation_space.shape or ()))
     act_dim = int(np.prod(venv.action_space.shape or ()))
     model = RewardModel(
-        obs_dim, act_dim, config.reward_model, config.reward_training, device, seeds.reward_model
+        obs_dim,
+        act_dim,
+        config.reward_model,
+        config.reward_training,
+        device,
+        seeds.reward_model,
+        ablation=config.ablation,
     )
     teacher: Teacher = (
         SyntheticTeacher(SyntheticOracle(config.teacher, seeds.teacher))

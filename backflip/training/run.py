@@ -16,6 +16,7 @@ from backflip.agents.progress import RunProgress
 from backflip.agents.relabel import relabel_replay_buffer
 from backflip.agents.state_entropy import StateEntropyReward
 from backflip.config import TrainConfig
+from backflip.envs.resolve import resolved_config
 from backflip.records import Segment
 from backflip.storage.run_dir import RunDir
 from backflip.training.build import Preferences, Run, build_run, training_horizon
@@ -29,6 +30,7 @@ def train(config: TrainConfig, device: torch.device, progress: bool = True) -> d
     numpy's BLAS runs on one thread throughout: its float32 products (the learned reward
     of every env step, PEBBLE's distances) round differently with the thread count, so a
     run's numbers would otherwise depend on the machine's cores and ``OMP_NUM_THREADS``."""
+    config = resolved_config(config)
     with threadpool_limits(limits=1, user_api="blas"), RunDir(config.resolved_run_dir()).lock():
         run = build_run(config, device)
         try:
@@ -113,7 +115,7 @@ def random_clips(run: Run, prefs: Preferences) -> list[Segment]:
 
 
 def exploration_clips(run: Run, bar: RunProgress | None) -> list[Segment]:
-    """PEBBLE's pre-training: the agent learns ``--pebble-steps`` env steps on the
+    """PEBBLE's pre-training: the agent learns ``--explore.pebble-steps`` env steps on the
     state-entropy reward instead of the learned one; returns the clips it made."""
     assert run.learned is not None
     explore, learned = run.config.explore, run.learned

@@ -4,15 +4,21 @@ from __future__ import annotations
 
 import csv
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+from matplotlib import ticker  # noqa: E402
+from matplotlib.axis import Axis  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
 
-from backflip.preference.reward_model import RewardModel  # noqa: E402
 from backflip.storage.clip_files import load_clips  # noqa: E402
+
+if TYPE_CHECKING:  # the grid's plots import count_axis without loading torch
+    from backflip.preference.reward_model import RewardModel
 
 
 def read_metrics(path: Path) -> dict[str, np.ndarray]:
@@ -27,6 +33,14 @@ def read_metrics(path: Path) -> dict[str, np.ndarray]:
     }
 
 
+def count_axis(axis: Axis, ticks: int = 6) -> None:
+    """At most ``ticks`` round ticks on an axis of counts (env steps, labels), labelled
+    short (``500``, ``20k``, ``1.5M``), so that long runs' labels don't run together."""
+    steps = [1, 2, 2.5, 5, 10]
+    axis.set_major_locator(ticker.MaxNLocator(nbins=ticks - 1, steps=steps, integer=True))
+    axis.set_major_formatter(ticker.EngFormatter(sep=""))
+
+
 def curves_png(
     metrics_csv: Path,
     path: Path,
@@ -35,9 +49,22 @@ def curves_png(
     model: RewardModel | None = None,
     heldout: Path | None = None,
 ) -> None:
-    """Writes a ``width`` x ``height`` pixel PNG with three panels; the third needs the
-    run's reward ``model`` and its ``heldout`` clips file."""
-    metrics = read_metrics(metrics_csv)
+    """Writes :func:`curves_figure` as a ``width`` x ``height`` pixel PNG."""
+    fig = curves_figure(read_metrics(metrics_csv), width, height, model, heldout)
+    fig.savefig(path, dpi=fig.dpi)
+    plt.close(fig)
+
+
+def curves_figure(
+    metrics: dict[str, np.ndarray],
+    width: int = 1200,
+    height: int = 400,
+    model: RewardModel | None = None,
+    heldout: Path | None = None,
+) -> Figure:
+    """Three panels of a run's ``metrics``: true return over steps and over labels, and
+    learned vs oracle returns of held-out clips (needs the run's reward ``model`` and its
+    ``heldout`` clips file)."""
     dpi = 100
     fig, axes = plt.subplots(1, 3, figsize=(width / dpi, height / dpi), dpi=dpi)
     axes[0].plot(metrics["step"], metrics["true_return"], marker=".")
@@ -57,7 +84,7 @@ def curves_png(
         scatter.text(0.5, 0.5, "no learned reward\n(--reward true)", ha="center", va="center")
         scatter.set_axis_off()
     for ax in axes[:2]:
+        count_axis(ax.xaxis)
         ax.grid(alpha=0.3)
     fig.tight_layout()
-    fig.savefig(path, dpi=dpi)
-    plt.close(fig)
+    return fig

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import numpy as np
 
-from backflip.envs.flip_trace import flip_counter
 from backflip.envs.render import ClipRenderer
 from backflip.evaluation import episode_seed, episode_states
+from backflip.tasks.registry import task_for
 from backflip.training.checkpoints import load_policy
 from backflip.training.saved_run import SavedRun
 from backflip.video.frames import FPS, caption, write_video
@@ -33,13 +33,9 @@ def _episode_frames(
     shown = np.arange(0, min(len(states), steps), stride)
     so_far = np.concatenate([[0.0], np.cumsum(rewards)])
     lines = [[title, f"t={t}  true return {so_far[t]:.1f}"] for t in shown]
-    count_flips = flip_counter(run.config.env)
-    if count_flips is not None:
-        trace = count_flips(states)
-        lines = [
-            [*line, f"backflips: {trace.all[t]}  clean: {trace.clean[t]}"]
-            for line, t in zip(lines, shown, strict=True)
-        ]
+    extra = task_for(run.config.env).frame_captions(states)
+    if extra is not None:
+        lines = [[*line, extra[t]] for line, t in zip(lines, shown, strict=True)]
     return caption(renderer.render(states[shown]), lines)
 
 

@@ -245,5 +245,5 @@ def test_a_runs_env_kwargs_reach_the_env_it_acts_in() -> None:
     weights = env.unwrapped.weights  # type: ignore[attr-defined]
     assert (weights.landing, weights.takeoff) == (30, "upright")
     env.close()
-    with pytest.raises(EnvError, match="cannot be made with --env-kwargs wings=2"):
+    with pytest.raises(EnvError, match="cannot be made with these --env-kwargs: .*'wings'$"):
         make_env("Hopper-v5", env_kwargs={"wings": 2})

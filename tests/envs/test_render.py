@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from backflip.envs.make import make_env
-from backflip.envs.physics import mujoco_env
+from backflip.envs.physics import mujoco_env, set_physics_state
 from backflip.envs.render import ClipRenderer
 
 
@@ -66,3 +66,36 @@ def test_high_quality_differs_and_wrong_state_width_is_refused(hopper) -> None:
     assert fast.shape == high.shape and not np.array_equal(fast, high)
     with pytest.raises(ValueError, match="columns"):
         ClipRenderer("Hopper-v5", 160, 120).render(states[:, :5])
+
+
+@pytest.mark.parametrize("env_id", ["HalfCheetah-v5", "Hopper-v5"])
+def test_the_floor_is_under_a_body_200_m_down_the_track(env_id: str) -> None:
+    renderer = ClipRenderer(env_id, 160, 120)
+    model = renderer.model
+    start = np.concatenate(([0.0], model.qpos0, np.zeros(model.nv)))
+    far = start.copy()
+    far[1] += 200.0  # qpos[0]: the root's x, far past the floor's edge in the model
+    floor = model.geom_pos.copy()
+    brightness = renderer.render(np.stack([start, far]))[:, 90:].mean(axis=-1)  # lower quarter
+    light = (brightness > 150).mean(axis=(1, 2))  # the floor's light checks; the sky has none
+    assert light[0] > 0.3 and abs(light[1] - light[0]) < 0.1
+    np.testing.assert_array_equal(model.geom_pos, floor)  # only the drawing moved
+
+
+def test_drawing_a_live_env_far_down_the_track_leaves_its_simulation_as_it_was() -> None:
+    renderer = ClipRenderer("HalfCheetah-v5", 64, 48)
+    runs = []
+    for draw in (False, True):
+        env = make_env("HalfCheetah-v5", horizon=20)
+        env.action_space.seed(0)
+        _, info = env.reset(seed=0)
+        state = info["physics_state"].copy()
+        state[1] += 200.0
+        set_physics_state(env, state)
+        states = [state]
+        for _ in range(20):
+            states.append(env.step(env.action_space.sample())[4]["physics_state"])
+            if draw:
+                renderer.draw(mujoco_env(env).data)
+        runs.append(np.stack(states))
+    np.testing.assert_array_equal(runs[0], runs[1])

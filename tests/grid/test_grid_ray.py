@@ -21,7 +21,7 @@ import pytest
 TINY = [
     *("--env", "Hopper-v5", "--labels", "5", "10", "--seeds", "0-1", "--steps", "256"),
     *("--", "--horizon", "32", "--query.segment-len", "16", "--eval-episodes", "1"),
-    *("--rounds", "2", "--agent.ppo.n-steps", "64", "--agent.ppo.batch-size", "32"),
+    *("--schedule.rounds", "2", "--agent.ppo.n-steps", "64", "--agent.ppo.batch-size", "32"),
     *("--agent.ppo.n-epochs", "2"),
 ]
 ENV = {**os.environ, "MUJOCO_GL": "egl"}
@@ -102,7 +102,7 @@ def test_an_ablation_copies_the_baselines_it_shares(tiny, tmp_path: Path) -> Non
 def test_a_killed_grid_resumes_and_keeps_what_finished(tmp_path: Path) -> None:
     out = tmp_path / "killed"
     slow = [{"256": "2048", "0-1": "0"}.get(a, a) for a in TINY]
-    slow[slow.index("--rounds") + 1] = "8"
+    slow[slow.index("--schedule.rounds") + 1] = "8"
     command = [*CLI, "grid", "--out", str(out), *slow]
     driver = subprocess.Popen(command, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.time() + 300

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from backflip.config import config_to_json
 from backflip.grid.cells import cell_config
 from backflip.grid.reuse import reuse_baselines
 from backflip.grid.spec import Cell, GridDir, GridError, GridSpec
@@ -21,7 +22,7 @@ def _grid(root: Path, spec: GridSpec, finished: bool) -> tuple[GridDir, dict[Cel
     for cell, config in configs.items():
         folder = grid.run_dir(cell)
         folder.mkdir(parents=True)
-        (folder / "config.json").write_text(json.dumps(config.to_json()))
+        (folder / "config.json").write_text(json.dumps(config_to_json(config)))
         if finished:
             (folder / "summary.json").write_text(json.dumps({"cell": cell.name}))
     return grid, configs

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 
@@ -9,7 +10,7 @@ import numpy as np
 import pytest
 
 from backflip.grid.cells import cell_config
-from backflip.grid.report import baseline_table, score_table
+from backflip.grid.report import baseline_table, publish_report, score_table, write_report
 from backflip.grid.results import CellResult, Group
 from backflip.grid.spec import Cell, GridDir, GridError, GridSpec, parse_seeds
 from backflip.grid.stats import estimate, iqm, mean
@@ -152,3 +153,41 @@ def test_a_grid_of_baselines_alone_reports_their_returns() -> None:
     assert len(table) == 3
     assert table[2].startswith("| Hopper-v5 | ppo | 3 | 200.00 [")
     assert "| 190.0 | -5.0 | 50 |" in table[2]
+
+
+def test_a_grid_without_baselines_reports_the_learned_returns_and_the_tasks_metrics(
+    tmp_path: Path,
+) -> None:
+    spec = GridSpec(("backflip/HopperBackflip-v1",), ("ppo",), (900,), (0, 1), 100, baselines=False)
+    assert [c.labels for c in spec.cells()] == [900, 900]
+    with pytest.raises(GridError, match="--no-baselines needs --labels"):
+        GridSpec(("Hopper-v5",), ("ppo",), (), (0,), 100, baselines=False)
+    grid = GridDir(tmp_path / "grid")
+    grid.write_spec(spec, {"command": "backflip grid --no-baselines", "commit": "abc"})
+    assert grid.read_spec()[0] == spec
+    for cell, (ret, clean) in zip(spec.cells(), ((900.0, 3.0), (500.0, 0.0)), strict=True):
+        run_dir = grid.run_dir(cell)
+        run_dir.mkdir(parents=True)
+        summary = {
+            "eval_true_return_mean": ret,
+            "random_true_return_mean": -100.0,
+            "clean_flips_per_episode": clean,
+            "random_clean_flips_per_episode": 0.0,
+            "steps": 100,
+            "wall_s": 1.0,
+        }
+        (run_dir / "summary.json").write_text(json.dumps(summary))
+    report = write_report(grid, spec, {"command": "c", "commit": "abc"}).read_text()
+    assert "without\ntrue-reward baselines" in report and "## Score" not in report
+    assert "| backflip/HopperBackflip-v1 | ppo | 900 | 2 | 900.0, 500.0 | 700.00 [" in report
+    clean = next(line for line in report.splitlines() if "clean backflips per" in line)
+    assert "| 3.00, 0.00 | 1.50 [" in clean and clean.endswith("| – | 0.00 |")
+    published = publish_report(grid, tmp_path / "docs" / "results" / "backflip")
+    assert published.read_text() == report
+    assert (published.parent / "results.csv").exists()
+
+
+def test_an_older_grid_json_has_baselines() -> None:
+    data = SPEC.to_json()
+    del data["baselines"]
+    assert GridSpec.from_json(data).baselines

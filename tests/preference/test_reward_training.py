@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import torch
 
-from backflip.config import ConfigError, RewardTrainingConfig
+from backflip.config import AblationConfig, ConfigError, RewardTrainingConfig
 from backflip.preference.ensemble import RewardEnsemble
 from backflip.preference.reward_training import (
     FitStats,
@@ -25,7 +25,8 @@ from backflip.records import Comparison, Segment
 OBS, ACT, T, M = 3, 2, 8, 3
 TRUE_W = np.array([1.0, -2.0, 0.5], dtype=np.float32)
 CPU = torch.device("cpu")
-FAST = RewardTrainingConfig(min_steps=300, max_steps=600, batch_size=32, lr=3e-3, adapt_l2=True)
+FAST = RewardTrainingConfig(min_steps=300, max_steps=600, batch_size=32, lr=3e-3)
+ADAPT_L2 = AblationConfig(adapt_l2=True)
 
 
 def steps(n: int, **changes: object) -> RewardTrainingConfig:
@@ -77,9 +78,11 @@ def true_comparisons(segs: dict[int, Segment], pairs: list[tuple[int, int]]) -> 
     ]
 
 
-def make_trainer(config: RewardTrainingConfig = FAST, seed: int = 0) -> RewardTrainer:
+def make_trainer(
+    config: RewardTrainingConfig = FAST, seed: int = 0, ablation: AblationConfig = ADAPT_L2
+) -> RewardTrainer:
     ens = RewardEnsemble(OBS, ACT, n_members=M, hidden=(32, 32), seed=seed)
-    return RewardTrainer(ens, config, CPU, seed=seed)
+    return RewardTrainer(ens, config, CPU, seed, ablation)
 
 
 def raw_pref_probs(ens: RewardEnsemble, segs: dict[int, Segment], pairs: list) -> np.ndarray:
@@ -249,7 +252,7 @@ def test_restandardizing_moves_the_function_at_a_refit() -> None:
     # The ablation of the test above: new statistics under the same weights.
     segs = make_segments(60)
     comps = true_comparisons(segs, make_pairs(120, 60))
-    trainer = make_trainer(steps(30, restandardize=True))
+    trainer = make_trainer(steps(30), ablation=AblationConfig(adapt_l2=True, restandardize=True))
     trainer.fit([c for c in comps if max(c.left_id, c.right_id) < 30], segs)
     clips = list(segs.values())
     before = trainer.ensemble.clip_returns(clips, normalized=False)
@@ -283,7 +286,7 @@ def test_l2_weight_adapts_to_val_train_ratio() -> None:
     assert stats.val_loss > 1.5 * stats.train_loss
     assert trainer.weight_decay == pytest.approx(cfg.weight_decay * 1.5)
     # Without adaptation it stays put.
-    fixed = make_trainer(dataclasses.replace(cfg, adapt_l2=False))
+    fixed = make_trainer(cfg, ablation=AblationConfig())
     assert fixed.fit(noise, segs).weight_decay == cfg.weight_decay
 
 
@@ -341,7 +344,7 @@ def test_config_validates() -> None:
     with pytest.raises(ConfigError, match="random_answer_prob"):
         RewardTrainingConfig(random_answer_prob=-0.1)
     with pytest.raises(ConfigError, match="shared-holdout"):
-        RewardTrainingConfig(shared_holdout=1.0)
+        AblationConfig(shared_holdout=1.0)
 
 
 @pytest.mark.gpu
@@ -351,7 +354,7 @@ def test_fit_on_cuda_matches_cpu() -> None:
     comps = true_comparisons(segs, make_pairs(400, 120))
     cpu = make_trainer()
     gpu = RewardTrainer(
-        RewardEnsemble(OBS, ACT, M, (32, 32), seed=0), FAST, torch.device("cuda"), 0
+        RewardEnsemble(OBS, ACT, M, (32, 32), seed=0), FAST, torch.device("cuda"), 0, ADAPT_L2
     )
     stats_cpu, stats_gpu = cpu.fit(comps, segs), gpu.fit(comps, segs)
     assert gpu.ensemble.input_mean.is_cuda

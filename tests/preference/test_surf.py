@@ -76,9 +76,12 @@ def test_a_surf_fit_learns_from_the_unlabelled_pairs_it_is_sure_of() -> None:
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
-        ({"surf_threshold": 0.4}, "--surf-threshold must be 0 (off) or in (0.5, 1]"),
-        ({"surf_crop": 1.0}, "--surf-crop must be in [0, 1)"),
-        ({"surf_weight": -1.0}, "surf_weight must be >= 0"),
+        (
+            {"surf_threshold": 0.4},
+            "--reward-training.surf-threshold must be 0 (off) or in (0.5, 1]",
+        ),
+        ({"surf_crop": 1.0}, "--reward-training.surf-crop must be in [0, 1)"),
+        ({"surf_weight": -1.0}, "--reward-training.surf-weight must be >= 0"),
     ],
 )
 def test_surf_settings_are_checked(changes: dict, message: str) -> None:

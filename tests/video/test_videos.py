@@ -128,7 +128,9 @@ def test_backflip_video_errors_are_one_line(tiny_run, tmp_path) -> None:
     not_mujoco = tmp_path / "cartpole"
     shutil.copytree(tiny_run, not_mujoco)
     config = json.loads((not_mujoco / "config.json").read_text())
-    (not_mujoco / "config.json").write_text(json.dumps({**config, "env": "CartPole-v1"}))
+    (not_mujoco / "config.json").write_text(
+        json.dumps({**config, "env": "CartPole-v1", "env_kwargs": []})
+    )
     for args, phrase in [
         (["video", str(empty)], "no checkpoint"),
         (["video", str(tmp_path / "missing")], "not a directory"),

@@ -1,9 +1,9 @@
 """Clean backflips: off the floor from the foot, a whole turn back in the air, onto the
 foot, and still up a moment later, as a person watching would call it a backflip.
 
-A flip by :func:`backflip.envs.flips.flips_in_states` counts any complete backward turn
-with half of it in the air: bouncing on the head and turning between bounces counts
-there, and so does one fall backward. Here each of these is checked, per airborne phase
+A flip by ``flips_in_states`` of ``flips.py`` counts any complete backward turn with half
+of it in the air: bouncing on the head and turning between bounces counts there, and so
+does one fall backward. Here each of these is checked, per airborne phase
 (the steps with nothing touching the floor):
 
 - take-off: the step before the phase has the foot alone on the floor, the torso within
@@ -29,8 +29,12 @@ import math
 
 import numpy as np
 
-from backflip.envs.backflip_judge import AIR, FALL_DEG, FOOT, LANDING_DEG, OTHER
-from backflip.envs.flips import chain_pitches, floor_contacts_in_states, physics_env
+from backflip.tasks.hopper_backflip.flips import (
+    chain_pitches,
+    floor_contacts_in_states,
+    physics_env,
+)
+from backflip.tasks.hopper_backflip.judge import AIR, FALL_DEG, FOOT, LANDING_DEG, OTHER
 
 UPRIGHT_DEG = LANDING_DEG
 """the torso is near upright at take-off and landing: within this of vertical (degrees;

@@ -7,12 +7,12 @@ import math
 import numpy as np
 import pytest
 
-from backflip.envs.clean_flips import CleanFlip, stay_steps
-from backflip.envs.hopper_backflip import ENV_ID
 from backflip.envs.render import ClipRenderer
-from backflip.video.flip_strip import GAP, STAGES, first_flip_strip, strip_steps
-from tests.envs.test_clean_flips import ON_THE_FOOT, physics_flip
-from tests.envs.test_hopper_backflip import ON_THE_FLOOR
+from backflip.tasks.hopper_backflip import HOPPER_BACKFLIP_V0 as ENV_ID
+from backflip.tasks.hopper_backflip.clean_flips import CleanFlip, stay_steps
+from backflip.tasks.hopper_backflip.flip_strip import GAP, STAGES, first_flip_strip, strip_steps
+from tests.tasks.hopper_backflip.test_clean_flips import ON_THE_FOOT, physics_flip
+from tests.tasks.hopper_backflip.test_env import ON_THE_FLOOR
 
 W, H = 64, 48
 
@@ -29,13 +29,13 @@ def test_the_strip_shows_take_off_quarters_of_the_turn_landing_and_after() -> No
 def test_a_clean_flip_makes_a_strip_of_its_stages_and_a_fall_makes_none() -> None:
     renderer = ClipRenderer(ENV_ID, W, H)
     try:
-        strip = first_flip_strip(renderer, physics_flip(ON_THE_FOOT, 0.0))
+        strip = first_flip_strip(renderer.render, physics_flip(ON_THE_FOOT, 0.0))
         assert strip is not None and strip.dtype == np.uint8
         assert strip.shape == (H, len(STAGES) * W + (len(STAGES) - 1) * GAP, 3)
         frames = [strip[:, i * (W + GAP) : i * (W + GAP) + W] for i in range(len(STAGES))]
         # Upside down at the half turn: that frame differs from the take-off's.
         assert np.abs(frames[2].astype(int) - frames[0].astype(int)).mean() > 5
-        assert first_flip_strip(renderer, physics_flip(ON_THE_FLOOR, -math.pi / 2)) is None
+        assert first_flip_strip(renderer.render, physics_flip(ON_THE_FLOOR, -math.pi / 2)) is None
     finally:
         renderer.close()
     assert stay_steps() == 31

@@ -42,7 +42,7 @@ class BackflipWeights:
 
     rotation: float = 1.0
     """per rad/s of backward rotation of the whole body (``body_pitch_rate`` in
-    ``backflip/envs/hopper_backflip.py``) while no part of it touches the floor, in a phase
+    ``env.py``) while no part of it touches the floor, in a phase
     in the air that took off as ``takeoff`` says: turning in the air counts, rolling over
     on the floor does not. Turning forward costs in full, in the air or not, so that
     turning back in the air and forward on the floor does not pay."""
@@ -71,7 +71,7 @@ class BackflipWeights:
     stay: float = 0.0
     """seconds the Hopper must stay up after such a landing (see :data:`FALL_DEG`) before
     ``landing`` pays: with 0 it pays at the landing step; with the clean-flip counter's
-    0.25 s (``backflip/envs/clean_flips.py``) a landing that falls over earns nothing."""
+    0.25 s (``clean_flips.py``) a landing that falls over earns nothing."""
     extension: float = 0.0
     """per metre of torso height (up to standing height) at the touchdown that ends a phase
     in the air whose turn counts in ``rotation``, times the turns it made: a flip that
@@ -90,7 +90,7 @@ class BackflipWeights:
     landing_takeoff: Takeoff = "foot"
     """what a phase in the air must take off from for ``landing`` to pay its landing (at
     least, or as ``takeoff`` says): with ``upright``, only a flip that both took off and
-    landed as a clean backflip does (``backflip/envs/clean_flips.py``), so the bonus asks
+    landed as a clean backflip does (``clean_flips.py``), so the bonus asks
     for the upright take-off that the next flip after a landing needs."""
     landing_min_turns: float = 0.0
     """fewest turns (of 2 pi rad) a phase in the air must have made for ``landing`` to pay
@@ -207,7 +207,7 @@ class AirPhase:
 class StayWatch:
     """Holds a clean landing until the Hopper has stayed up ``steps`` steps after it, or
     has taken off again from the foot alone with the torso within :data:`LANDING_DEG` of
-    upright (into the next flip), as ``backflip/envs/clean_flips.py`` counts them."""
+    upright (into the next flip), as ``clean_flips.py`` counts them."""
 
     steps: int
     """env steps to stay up after the landing step (0: the landing counts at once)."""

@@ -9,11 +9,11 @@ import math
 import numpy as np
 import pytest
 
-from backflip.envs.backflip_judge import AIR, FOOT, OTHER
-from backflip.envs.clean_flips import STAY_S, clean_flips, clean_flips_in_states
-from backflip.envs.flip_trace import FlipTrace, flip_trace
-from backflip.envs.flips import floor_contacts_in_states, physics_env
-from tests.envs.test_hopper_backflip import ON_THE_FLOOR, scripted_states
+from backflip.tasks.hopper_backflip.clean_flips import STAY_S, clean_flips, clean_flips_in_states
+from backflip.tasks.hopper_backflip.flip_trace import FlipTrace, flip_trace
+from backflip.tasks.hopper_backflip.flips import floor_contacts_in_states, physics_env
+from backflip.tasks.hopper_backflip.judge import AIR, FOOT, OTHER
+from tests.tasks.hopper_backflip.test_env import ON_THE_FLOOR, scripted_states
 
 TURN = 2 * math.pi
 STAY = 31  # steps: STAY_S of the backflip env

@@ -3,18 +3,22 @@ take-off through the turn to the landing and a moment after it."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import imageio.v3 as iio
 import numpy as np
 
-from backflip.envs.clean_flips import CleanFlip, clean_flip_phases, stay_steps
-from backflip.envs.flips import chain_pitches, floor_contacts_in_states
-from backflip.envs.render import ClipRenderer
-from backflip.evaluation import episode_seed, episode_states
-from backflip.training.saved_run import SavedRun
+from backflip.tasks.base import Picture, Render
+from backflip.tasks.hopper_backflip.clean_flips import CleanFlip, clean_flip_phases, stay_steps
+from backflip.tasks.hopper_backflip.flips import (
+    chain_pitches,
+    floor_contacts_in_states,
+    physics_env,
+)
 from backflip.video.frames import caption
 
+NAME = "flip_strip.png"
 STAGES = ("take-off", "1/4 turn", "1/2 turn", "3/4 turn", "landing", "stayed up")
 GAP = 4  # px of white between frames
 
@@ -29,7 +33,7 @@ def strip_steps(flip: CleanFlip, body: np.ndarray) -> list[int]:
     return [flip.take_off, *marks, flip.land, flip.counted]
 
 
-def first_flip_strip(renderer: ClipRenderer, states: np.ndarray) -> np.ndarray | None:
+def first_flip_strip(render: Render, states: np.ndarray) -> np.ndarray | None:
     """``(H, 6 W + 5 GAP, 3)`` uint8: the first clean backflip in the ``(T, 1 + nq + nv)``
     physics states of one episode, a captioned frame per :data:`STAGES`; ``None`` where
     the episode has none."""
@@ -38,23 +42,23 @@ def first_flip_strip(renderer: ClipRenderer, states: np.ndarray) -> np.ndarray |
     if not flips:
         return None
     steps = strip_steps(flips[0], body)
-    times = [f"t={step * renderer.dt:.2f} s" for step in steps]
+    times = [f"t={step * physics_env().dt:.2f} s" for step in steps]
     lines = [list(pair) for pair in zip(STAGES, times, strict=True)]
-    frames = caption(renderer.render(states[steps]), lines)
+    frames = caption(render(states[steps]), lines)
     gap = np.full((frames.shape[1], GAP, 3), 255, dtype=np.uint8)
     return np.concatenate([part for frame in frames for part in (frame, gap)][:-1], axis=1)
 
 
-def flip_strip(run: SavedRun, renderer: ClipRenderer, path: Path, episodes: int) -> int | None:
-    """Writes :func:`first_flip_strip` of the run's first ``episodes`` evaluation
-    episodes to ``path`` (PNG); returns the episode it shows, or ``None`` (and writes
-    nothing) where none of them has a clean backflip."""
-    for episode in range(episodes):
-        seed = episode_seed(run.config, episode)
-        states, _ = episode_states(run.config, run.eval_horizon, run.policy, seed)
-        strip = first_flip_strip(renderer, states)
+def flip_strip(episodes: Iterator[np.ndarray], render: Render, folder: Path) -> Picture:
+    """Writes :func:`first_flip_strip` of the first evaluation episode (of ``episodes``'
+    physics states, in order) that has a clean backflip to ``folder/flip_strip.png``;
+    writes nothing where none has one."""
+    count = 0
+    for episode, states in enumerate(episodes):
+        count += 1
+        strip = first_flip_strip(render, states)
         if strip is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            path = folder / NAME
             iio.imwrite(path, strip)
-            return episode
-    return None
+            return Picture(NAME, f"the first clean backflip, evaluation episode {episode}", path)
+    return Picture(NAME, f"no clean backflip in {count} evaluation episodes", None)

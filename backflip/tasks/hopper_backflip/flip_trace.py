@@ -1,15 +1,13 @@
-"""What evaluation and videos count on the backflip env: all flips and clean ones."""
+"""What the backflip task counts in an episode: all flips and clean ones."""
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
 
 import numpy as np
 
-from backflip.envs.clean_flips import clean_flips_in_states
-from backflip.envs.flips import flips_in_states, floor_contacts_in_states
-from backflip.envs.registration import BACKFLIP_ENVS
+from backflip.tasks.hopper_backflip.clean_flips import clean_flips_in_states
+from backflip.tasks.hopper_backflip.flips import flips_in_states, floor_contacts_in_states
 
 
 @dataclasses.dataclass(frozen=True)
@@ -17,9 +15,9 @@ class FlipTrace:
     """Backflips completed up to each state of one episode, each ``(T,)`` int."""
 
     all: np.ndarray
-    """complete backward turns, half of each in the air (``backflip/envs/flips.py``)."""
+    """complete backward turns, half of each in the air (``flips.py``)."""
     clean: np.ndarray
-    """clean backflips (``backflip/envs/clean_flips.py``)."""
+    """clean backflips (``clean_flips.py``)."""
 
     def clean_in_last_quarter(self) -> int:
         """Clean flips completed in the last quarter of the episode's steps: it goes on
@@ -31,8 +29,3 @@ def flip_trace(states: np.ndarray) -> FlipTrace:
     """Both counts over the ``(T, 1 + nq + nv)`` physics states of one episode."""
     contacts = floor_contacts_in_states(states)
     return FlipTrace(flips_in_states(states, contacts), clean_flips_in_states(states, contacts))
-
-
-def flip_counter(env_id: str) -> Callable[[np.ndarray], FlipTrace] | None:
-    """:func:`flip_trace` for the backflip envs; ``None`` for envs without flips."""
-    return flip_trace if env_id in BACKFLIP_ENVS else None

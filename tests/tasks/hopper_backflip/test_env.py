@@ -1,4 +1,5 @@
-"""backflip/HopperBackflip-v0: registration, env checker, determinism, reward terms, flips."""
+"""The backflip envs: registration, env checker, determinism, reward terms, flips, and the
+task generic code reads them through."""
 
 from __future__ import annotations
 
@@ -13,7 +14,27 @@ import pytest
 from gymnasium.utils.env_checker import check_env
 
 from backflip.config import TrainConfig
-from backflip.envs.backflip_judge import (
+from backflip.envs.make import make_env
+from backflip.envs.physics import physics_state, set_physics_state
+from backflip.evaluation import episode_returns
+from backflip.tasks.hopper_backflip import (
+    HOPPER_BACKFLIP,
+    HOPPER_BACKFLIP_HANDWRITTEN,
+    HOPPER_BACKFLIP_V0,
+    JUDGE,
+)
+from backflip.tasks.hopper_backflip.env import (
+    HopperBackflipEnv,
+    body_pitch_rate,
+    handwritten_reward,
+)
+from backflip.tasks.hopper_backflip.flips import (
+    count_flips,
+    count_flips_in_states,
+    flips_in_states,
+    off_floor_in_states,
+)
+from backflip.tasks.hopper_backflip.judge import (
     AIR,
     FOOT,
     OTHER,
@@ -22,23 +43,7 @@ from backflip.envs.backflip_judge import (
     BackflipWeights,
     reward_terms,
 )
-from backflip.envs.flip_trace import flip_counter, flip_trace
-from backflip.envs.flips import (
-    count_flips,
-    count_flips_in_states,
-    flips_in_states,
-    off_floor_in_states,
-)
-from backflip.envs.hopper_backflip import (
-    ENV_ID,
-    HopperBackflipEnv,
-    body_pitch_rate,
-    handwritten_reward,
-)
-from backflip.envs.make import make_env
-from backflip.envs.physics import physics_state, set_physics_state
-from backflip.envs.registration import HOPPER_BACKFLIP_HANDWRITTEN
-from backflip.evaluation import episode_returns
+from backflip.tasks.registry import task_for
 
 TERMS = (
     "reward_rotation",
@@ -51,6 +56,7 @@ TERMS = (
     "reward_opening",
 )
 DT = 0.008  # s per env step of the backflip env
+ENV_ID = HOPPER_BACKFLIP_V0  # the judge with its first defaults, which these tests check
 
 
 def rollout(seed: int, steps: int = 200) -> tuple[np.ndarray, list[float], list[dict]]:
@@ -243,14 +249,45 @@ def test_flip_counter_unwraps_angles_given_in_minus_pi_to_pi() -> None:
     assert count_flips(np.array([])) == 0
 
 
-def test_evaluation_counts_flips_on_the_backflip_env_only() -> None:
-    assert flip_counter(ENV_ID) is flip_trace
-    assert flip_counter("Hopper-v5") is None
-    returns = episode_returns(TrainConfig(env=ENV_ID), 100, None, episodes=2, seed=0)
-    assert returns.flips is not None and returns.flips.shape == (2,)
-    assert returns.clean_flips is not None and returns.clean_flips.shape == (2,)
+def test_evaluation_counts_flips_on_the_backflip_envs_only() -> None:
+    names = {"flips_per_episode", "clean_flips_per_episode", "late_clean_flips_per_episode"}
+    for env_id in (HOPPER_BACKFLIP, HOPPER_BACKFLIP_V0, HOPPER_BACKFLIP_HANDWRITTEN):
+        assert {m.name for m in task_for(env_id).metrics} == names
+    returns = episode_returns(TrainConfig(env=HOPPER_BACKFLIP), 100, None, episodes=2, seed=0)
+    assert set(returns.metrics) == names
+    assert all(values.shape == (2,) for values in returns.metrics.values())
     hopper = TrainConfig(env="Hopper-v5")
-    assert episode_returns(hopper, 100, None, episodes=1, seed=0).flips is None
+    assert episode_returns(hopper, 100, None, episodes=1, seed=0).metrics == {}
+    assert task_for("Hopper-v5").metrics == ()
+
+
+def test_the_task_counts_an_episodes_flips_and_captions_each_frame() -> None:
+    states = scripted_states(turn(0, -1.1), heights=np.full(101, STAND_HEIGHT + 1.0))
+    task = task_for(HOPPER_BACKFLIP)
+    counted = task.episode_metrics(states)
+    assert counted["flips_per_episode"] == count_flips_in_states(states) == 1
+    captions = task.frame_captions(states)
+    assert captions is not None and len(captions) == len(states)
+    assert captions[0] == "backflips: 0  clean: 0" and captions[-1].startswith("backflips: 1")
+    assert task_for("Hopper-v5").frame_captions(states) is None
+
+
+def test_v1_is_v0_with_the_judge_that_makes_clean_flips() -> None:
+    """The same rewards and observations, step for step, as v0 given v1's judge."""
+    v1 = make_env(HOPPER_BACKFLIP, horizon=50)
+    v0 = make_env(HOPPER_BACKFLIP_V0, horizon=50, env_kwargs=JUDGE)
+    assert v1.observation_space.shape == (20,)  # the flight is in the observation
+    rng = np.random.default_rng(0)
+    obs1, _ = v1.reset(seed=3)
+    obs0, _ = v0.reset(seed=3)
+    np.testing.assert_array_equal(obs1, obs0)
+    for _ in range(50):
+        action = rng.uniform(-1, 1, size=3)
+        obs1, r1, *_ = v1.step(action)
+        obs0, r0, *_ = v0.step(action)
+        np.testing.assert_array_equal(obs1, obs0)
+        assert r1 == r0
+    assert v1.unwrapped.weights.landing == 100 and v1.unwrapped.weights.takeoff == "upright"
 
 
 def test_floor_contacts_are_read_from_the_physics() -> None:
@@ -273,7 +310,6 @@ def test_the_hand_written_reward_is_openais_formula_in_gyms_observation() -> Non
     env = make_env(HOPPER_BACKFLIP_HANDWRITTEN, horizon=10)
     env.reset(seed=0)
     base = env.unwrapped
-    assert flip_counter(HOPPER_BACKFLIP_HANDWRITTEN) is flip_trace
     action = np.array([0.5, -1.0, 0.25])
     _, reward, _, _, info = env.step(action)
     # gym's Hopper-v1 observation of 2017: qpos[1:] then qvel clipped to +-10.

@@ -1,4 +1,5 @@
-"""``backflip/HopperBackflip-v0``: the Hopper, free to flip, judged by how well it backflips.
+"""The backflip envs (``backflip/HopperBackflip-v1``, ``-v0`` and the hand-written
+reward's): the Hopper, free to flip, judged by how well it backflips.
 
 The model is gymnasium's Hopper. Stock Hopper ends an episode when the torso tilts past
 0.2 rad, which is every flip; here nothing ends an episode (the run's fixed horizon does).
@@ -18,7 +19,7 @@ from gymnasium import utils
 from gymnasium.envs.mujoco import MujocoEnv, hopper_v5
 from numpy.typing import NDArray
 
-from backflip.envs.backflip_judge import (
+from backflip.tasks.hopper_backflip.judge import (
     AIR,
     FOOT,
     OTHER,
@@ -31,9 +32,7 @@ from backflip.envs.backflip_judge import (
     Touchdown,
     reward_terms,
 )
-from backflip.envs.registration import HOPPER_BACKFLIP
 
-ENV_ID = HOPPER_BACKFLIP
 HOPPER_XML = str(Path(hopper_v5.__file__).parent / "assets" / "hopper.xml")
 VELOCITY_CLIP = 20.0  # observed velocities are clipped to +-this (m/s, rad/s)
 FLIGHT_FEATURES = 8  # numbers that flight_obs adds to the observation
@@ -104,7 +103,7 @@ class HopperBackflipEnv(MujocoEnv, utils.EzPickle):
     Reward (``reward="judge"``): the sum of ``info["reward_rotation"]``,
     ``info["reward_height"]``, ``info["reward_upright"]``, ``info["reward_floor"]``,
     ``info["reward_landing"]``, ``info["reward_unlanded"]``, ``info["reward_extension"]`` and
-    ``info["reward_opening"]`` (``BackflipWeights`` in ``backflip/envs/backflip_judge.py``;
+    ``info["reward_opening"]`` (``BackflipWeights`` in ``judge.py``;
     ``landing_stay`` is its ``stay``, ``extension_weight`` its ``extension``,
     ``opening_weight`` its ``opening``; ``takeoff``, ``landing_takeoff``, ``turn_cap`` and
     ``landing_min_turns`` are its fields of those names); no hidden

@@ -7,9 +7,9 @@ import math
 
 import numpy as np
 
-from backflip.envs.backflip_judge import AIR, PITCH
-from backflip.envs.hopper_backflip import BODIES, HopperBackflipEnv, body_pitch, part_pitches
 from backflip.envs.physics import set_physics_state
+from backflip.tasks.hopper_backflip.env import BODIES, HopperBackflipEnv, body_pitch, part_pitches
+from backflip.tasks.hopper_backflip.judge import AIR, PITCH
 
 AIR_TURN = math.pi
 """rad of backward turn of the whole body, off the floor, that a flip needs: half a turn."""
@@ -45,7 +45,7 @@ def physics_env() -> HopperBackflipEnv:
 
 def floor_contacts_in_states(states: np.ndarray) -> np.ndarray:
     """``(T,)`` int8: what touches the floor (``AIR``, ``FOOT`` or ``OTHER`` of
-    ``backflip/envs/hopper_backflip.py``) in each of the ``(T, 1 + nq + nv)`` physics
+    ``env.py``) in each of the ``(T, 1 + nq + nv)`` physics
     states."""
     env = physics_env()
     contacts = np.empty(len(states), dtype=np.int8)

@@ -7,7 +7,8 @@ import math
 import numpy as np
 import pytest
 
-from backflip.envs.backflip_judge import (
+from backflip.tasks.hopper_backflip.env import body_pitch_rate
+from backflip.tasks.hopper_backflip.judge import (
     AIR,
     FOOT,
     OTHER,
@@ -20,7 +21,6 @@ from backflip.envs.backflip_judge import (
     Touchdown,
     reward_terms,
 )
-from backflip.envs.hopper_backflip import body_pitch_rate
 
 DT = 0.008  # s per env step of the backflip env
 

@@ -1,0 +1,107 @@
+"""What generic code asks of a task: the interface every task plug-in implements.
+
+A task is what a person wants of an env beyond its reward: the question the labelling
+window asks, metrics of an episode read from its physics states (a success rate, say), a
+caption per video frame, extra pictures, and states to restart training episodes from.
+Generic code (evaluation, commands, video, training) asks the env's task
+(``backflip/tasks/registry.py``) and never names one.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import Protocol
+
+import gymnasium as gym
+import numpy as np
+
+QUESTION = "Which clip does the task better?"
+
+
+@dataclasses.dataclass(frozen=True)
+class Metric:
+    """A per-episode figure of a task, averaged over evaluation episodes.
+
+    ``summary.json`` holds the policy's mean as ``name`` and a random policy's as
+    ``random_<name>``.
+    """
+
+    name: str
+    """summary key, e.g. ``success_rate``."""
+    label: str
+    """a few words for printed lines, e.g. ``success rate``."""
+
+
+class RestartSource(Protocol):
+    """Which physics states a training episode may restart from (beyond any visited one)."""
+
+    capacity: int
+    """states remembered at most: the latest."""
+
+    def __call__(self, env: gym.Env) -> bool:
+        """Whether the state the env's last step reached is one to restart from."""
+        ...
+
+
+@dataclasses.dataclass(frozen=True)
+class Picture:
+    """An extra picture a task drew of the final policy (``backflip video``)."""
+
+    name: str
+    """the file name in the videos folder, e.g. ``grasp.png``."""
+    note: str
+    """one line for the user: what it shows, or why it was not drawn."""
+    path: Path | None
+    """where it was written; None when there was nothing to draw."""
+
+
+Render = Callable[[np.ndarray], np.ndarray]
+"""``(n, 1 + nq + nv)`` physics states to ``(n, H, W, 3)`` uint8 frames."""
+
+
+class Task:
+    """The generic task: a plain question, no metrics, captions, pictures or restart
+    sources of its own. Plug-ins subclass it and override what their task has."""
+
+    question: str = QUESTION
+    """what the labelling window asks about two clips."""
+    metrics: tuple[Metric, ...] = ()
+    """the figures :meth:`episode_metrics` returns, in order."""
+    restart_sources: tuple[str, ...] = ()
+    """names of the sources :meth:`restart_source` makes (``--restarts-from``)."""
+    cost_terms: tuple[str, ...] | None = None
+    """``info`` keys of the control-cost terms of the env's reward, for ``--costs
+    hidden`` (``()``: it has none); None: unknown (``backflip/envs/costs.py`` lists the
+    gymnasium tasks')."""
+
+    def episode_metrics(self, states: np.ndarray) -> dict[str, float]:
+        """Each of :attr:`metrics` by name for one episode's ``(T + 1, 1 + nq + nv)``
+        physics states."""
+        return {}
+
+    def frame_captions(self, states: np.ndarray) -> list[str] | None:
+        """A caption line per state of one episode (``(T, 1 + nq + nv)``), or None."""
+        return None
+
+    def pictures(
+        self, episodes: Iterator[np.ndarray], render: Render, folder: Path
+    ) -> list[Picture]:
+        """Extra pictures of the final policy, drawn from the evaluation episodes'
+        physics states (``episodes`` yields them lazily, in order) into ``folder``."""
+        return []
+
+    def restart_source(self, name: str) -> RestartSource:
+        """The source ``name`` of :attr:`restart_sources`."""
+        raise KeyError(name)
+
+
+def describe(metrics: Iterable[Metric], summary: dict[str, object]) -> str | None:
+    """One line of the task's figures in ``summary`` next to a random policy's."""
+    parts = [
+        f"{m.label} {summary[m.name]:.2f} (random policy {summary['random_' + m.name]:.2f})"
+        for m in metrics
+        if m.name in summary
+    ]
+    return ", ".join(parts) or None

@@ -4,6 +4,8 @@ every ``BackflipError`` into one line on stderr with exit status 2."""
 from __future__ import annotations
 
 import dataclasses
+import errno
+import os
 import sys
 from collections.abc import Callable
 
@@ -21,6 +23,9 @@ COMMANDS: dict[str, Callable[..., object]] = {
     "label": LabelArgs,
     "grid": GridArgs,
 }
+
+DISK_ERRORS = (errno.ENOSPC, errno.EDQUOT, errno.EROFS)
+"""What the machine's disks do to a command, not a bug of backflip: one line, not a traceback."""
 
 INTERRUPTED = {
     "train": "; continue with the same command and --resume",
@@ -72,6 +77,16 @@ def main(argv: list[str] | None = None) -> int:
         return run_label(args)
     except BackflipError as err:
         print(f"backflip: error: {err}", file=sys.stderr)
+        return 2
+    except OSError as err:
+        if err.errno not in DISK_ERRORS:
+            raise
+        resume = " with --resume" if argv[:1] == ["train"] else ""
+        hint = f"free space and run the same command{resume}"
+        if err.errno == errno.EROFS:
+            hint = "write to a writable filesystem"
+        where = f" ({err.filename})" if err.filename else ""
+        print(f"backflip: error: {os.strerror(err.errno)}{where}: {hint}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         hint = INTERRUPTED.get(argv[0] if argv else "", "")

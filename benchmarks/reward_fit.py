@@ -14,7 +14,6 @@ half (late behaviour, where clips differ least), and the correlation of clip ret
 from __future__ import annotations
 
 import argparse
-import csv
 import dataclasses
 import math
 import time
@@ -27,7 +26,7 @@ from backflip.config.migrations import ABLATION_FIELDS
 from backflip.preference.reward_model import RewardModel
 from backflip.records import Segment
 from backflip.storage.clip_files import load_clips
-from backflip.storage.run_dir import RunDir
+from backflip.storage.run_dir import RunDir, read_metrics
 
 
 @dataclasses.dataclass
@@ -50,8 +49,7 @@ def load(folder: Path) -> Replay:
     initial = round(config.labels * config.schedule.initial_fraction)
     batches = config.schedule.initial_batches
     fit_at = [round(initial * (k + 1) / batches) for k in range(batches)]
-    with run.metrics.open() as f:
-        fit_at += [int(row["labels"]) for row in csv.DictReader(f)]
+    fit_at += [int(row["labels"]) for row in read_metrics(run.metrics)]
     fit_at = sorted({n for n in fit_at if 0 < n <= len(comparisons)})
     checkpoint = run.latest_checkpoint()
     assert checkpoint is not None, f"{folder} has no checkpoint"

@@ -8,9 +8,12 @@ directory; the folder is compared before and after. The subprocesses run four at
 from __future__ import annotations
 
 import dataclasses
+import errno
 import json
 import os
 import re
+import shlex
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -58,6 +61,11 @@ def _existing_dir(root: Path) -> list[str]:
     run.mkdir()
     (run / "notes.txt").write_text("mine, keep out\n")
     return ["train", "--run-dir", str(run)]
+
+
+def _run_dir_under_a_file(root: Path) -> list[str]:
+    (root / "a_file").write_text("not a folder\n")
+    return ["train", "--run-dir", str(root / "a_file" / "run")]
 
 
 def _settings_file(text: str) -> Callable[[Path], list[str]]:
@@ -275,6 +283,36 @@ CASES: dict[str, Case] = {
         _new_run("--env", "Hopper-v5", "--env-kwargs", "xml_file=/etc/passwd"),
         ("--env-kwargs may not set xml_file",),
     ),
+    "env-kwargs-no-step": Case(
+        _new_run("--env", "Hopper-v5", "--env-kwargs", "frame_skip=0"),
+        ("cannot be made with these --env-kwargs", "division by zero"),
+    ),
+    "env-kwargs-backward-step": Case(
+        _new_run("--env", "Hopper-v5", "--env-kwargs", "frame_skip=-1"),
+        ("with these --env-kwargs steps -0.002 s at a time",),
+    ),
+    "env-kwargs-huge-noise": Case(
+        _new_run("--env", "Hopper-v5", "--env-kwargs", "reset_noise_scale=1e999"),
+        ("does not run with these --env-kwargs", "OverflowError"),
+    ),
+    "env-kwargs-object": Case(
+        _new_run("--env", "Hopper-v5", "--env-kwargs", 'healthy_z_range={"low": 1}'),
+        ("does not run with these --env-kwargs", "ValueError"),
+    ),
+    "env-kwargs-render-mode": Case(
+        _new_run("--env", "Hopper-v5", "--env-kwargs", "render_mode=human"),
+        ("--env-kwargs may not set render_mode",),
+    ),
+    "run-dir-under-a-file": Case(_run_dir_under_a_file, ("is a file, not a folder",)),
+    "steps-huge": Case(_new_run("--steps", "2000000000000000000"), ("--steps must be", "at most")),
+    "eval-horizon-huge": Case(
+        _new_run("--eval-horizon", "1000000000000"), ("--eval-horizon must be", "at most")
+    ),
+    "sac-batch-0": Case(
+        _new_run("--agent.sac.batch-size", "0"), ("--agent.sac.batch-size must be at least 1",)
+    ),
+    "gamma-nan": Case(_new_run("--agent.ppo.gamma", "nan"), ("--agent.ppo.gamma must be in",)),
+    "tau-inf": Case(_new_run("--agent.sac.tau", "inf"), ("--agent.sac.tau must be in",)),
     "nested-flag-bad": Case(
         _new_run("--reward-training.target-accuracy", "1.5"), ("target-accuracy must be in (0, 1]",)
     ),
@@ -421,3 +459,54 @@ def test_help_does_not_import_torch() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.stdout.strip().splitlines()[-1] == "[]", done.stdout[-500:]
+
+
+@pytest.mark.skipif(shutil.which("unshare") is None, reason="needs unshare (util-linux)")
+def test_a_run_directory_on_a_read_only_filesystem_is_one_line(tmp_path: Path) -> None:
+    """In a private mount namespace (no root needed), a read-only tmpfs."""
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    command = shlex.join([sys.executable, "-m", "backflip.cli", *_new_run()(folder)])
+    script = (
+        f"mount -t tmpfs none {folder} && mount -o remount,ro {folder} && MUJOCO_GL=egl {command}"
+    )
+    done = subprocess.run(["unshare", "-rm", "sh", "-c", script], capture_output=True, text=True)
+    if "mount:" in done.stderr:
+        pytest.skip(f"no private mounts here: {done.stderr.strip()}")
+    lines = done.stderr.strip().splitlines()
+    assert done.returncode == 2 and len(lines) == 1, done.stderr
+    assert lines[0].startswith("backflip: error: --run-dir") and "read-only filesystem" in lines[0]
+
+
+@pytest.mark.parametrize(
+    ("code", "phrase"),
+    [
+        (errno.ENOSPC, "No space left on device (/x/clips/1.npz): free space and run the same"),
+        (errno.EROFS, "Read-only file system (/x/clips/1.npz): write to a writable filesystem"),
+    ],
+)
+def test_a_full_or_read_only_disk_anywhere_is_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], code: int, phrase: str
+) -> None:
+    import backflip.commands.train
+    from backflip.cli import main
+
+    def fail(config: object) -> int:
+        raise OSError(code, os.strerror(code), "/x/clips/1.npz")
+
+    monkeypatch.setattr(backflip.commands.train, "run_train", fail)
+    assert main(["train", "--run-dir", "/x"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("backflip: error: ") and phrase in err[0]
+
+
+def test_any_other_os_error_is_a_bug_with_its_traceback(monkeypatch: pytest.MonkeyPatch) -> None:
+    import backflip.commands.train
+    from backflip.cli import main
+
+    def fail(config: object) -> int:
+        raise OSError(errno.EIO, "Input/output error")
+
+    monkeypatch.setattr(backflip.commands.train, "run_train", fail)
+    with pytest.raises(OSError, match="Input/output"):
+        main(["train", "--run-dir", "/x"])

@@ -50,7 +50,7 @@ def run_label(args: LabelArgs) -> int:
 
 
 def _nothing_pending(run_dir: RunDir) -> bool:
-    store = run_dir.label_store()
+    store = run_dir.label_store(read_only=True)
     try:
         return store.pending_count() == 0
     finally:

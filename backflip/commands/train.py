@@ -3,16 +3,20 @@ result."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import shutil
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import TypeVar
 
 from backflip.commands.device import resolve_device
 from backflip.config import VISITED, TrainConfig, config_differences
-from backflip.envs.make import make_run_env
 from backflip.envs.resolve import resolved_config
+from backflip.envs.trial import check_env_runs
 from backflip.errors import BackflipError, UsageError
 from backflip.storage.run_dir import RunDir
 from backflip.tasks.base import describe
@@ -34,7 +38,8 @@ def run_train(config: TrainConfig) -> int:
         command = [sys.executable, "-m", "backflip.cli", "label", folder, "--wait-s", "120"]
         window = subprocess.Popen(command)
     try:
-        summary = train(config, device)
+        with removed_if_it_fails_to_start(config):
+            summary = train(config, device)
     finally:
         if window is not None and window.poll() is None:
             print("training finished; close the labelling window when you are done")
@@ -52,9 +57,9 @@ def run_train(config: TrainConfig) -> int:
 
 
 def check_env(config: TrainConfig) -> None:
-    """The env builds (a MuJoCo env of this gymnasium), a clip fits in an episode, and
-    the restarts' source is one the env's task has."""
-    make_run_env(config, 1).close()
+    """The env builds (a MuJoCo env of this gymnasium) and runs, a clip fits in an episode,
+    and the restarts' source is one the env's task has."""
+    check_env_runs(config)
     sources = (VISITED, *task_for(config.env).restart_sources)
     if config.restarts_from not in sources:
         raise UsageError(
@@ -81,9 +86,12 @@ def check_run_dir(config: TrainConfig) -> None:
                 f"run directory {run_dir.root} already exists: pass --resume to continue it, "
                 "or choose another --run-dir"
             )
+        check_creatable(run_dir.root)
         return
     if run_dir.is_empty():
         raise UsageError(f"--resume: no run to resume in {run_dir.root}")
+    if os.statvfs(run_dir.root).f_flag & os.ST_RDONLY:
+        raise UsageError(f"--resume: {run_dir.root} is on a read-only filesystem")
     saved = _resume_step(lambda: resolved_config(run_dir.read_config()))
     differences = config_differences(saved, config)
     if differences:
@@ -93,6 +101,36 @@ def check_run_dir(config: TrainConfig) -> None:
         if checkpoint is not None and not run_dir.labels.exists():
             raise UsageError(f"--resume: {run_dir.labels} is missing: the run's labels are gone")
         _resume_step(run_dir.label_store).close()
+
+
+def check_creatable(folder: Path) -> None:
+    """``folder`` can be made and written in: its nearest existing ancestor is a folder,
+    writable, on a filesystem that is not read-only."""
+    ancestor = folder
+    while not ancestor.exists() and ancestor != ancestor.parent:
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        raise UsageError(f"--run-dir {folder}: {ancestor} is a file, not a folder")
+    if os.statvfs(ancestor).f_flag & os.ST_RDONLY:
+        raise UsageError(f"--run-dir {folder}: {ancestor} is on a read-only filesystem")
+    if not os.access(ancestor, os.W_OK | os.X_OK):
+        raise UsageError(f"--run-dir {folder}: {ancestor} is not writable")
+
+
+@contextlib.contextmanager
+def removed_if_it_fails_to_start(config: TrainConfig) -> Iterator[None]:
+    """A new run that fails with a :class:`BackflipError` before its first checkpoint is
+    removed, so that the corrected command can start it; a run that asks a person is
+    kept (their answers are in it), and so is anything a bug or Ctrl-C stopped."""
+    run_dir = RunDir(config.resolved_run_dir())
+    new = run_dir.is_empty()
+    try:
+        yield
+    except BackflipError:
+        started = run_dir.checkpoints.exists() and run_dir.latest_checkpoint() is not None
+        if new and not started and config.oracle == "synthetic":
+            shutil.rmtree(run_dir.root, ignore_errors=True)
+        raise
 
 
 def _resume_step(step: Callable[[], T]) -> T:

@@ -21,9 +21,15 @@ def config_to_json(config: TrainConfig) -> dict[str, Any]:
     return data
 
 
+RUN_KEYS = ("format", "run_id")
+"""The top-level keys of ``config.json`` that are not settings: its format, and the run's
+id (``RunDir.write_config``; runs made before ids have none)."""
+
+
 def config_from_json(data: object) -> TrainConfig:
     """The config saved by :func:`config_to_json` (or an older format that
-    :func:`upgraded` reads); :class:`ConfigError` for any other shape."""
+    :func:`upgraded` reads); :class:`ConfigError` for any other shape. A ``run_id``
+    beside the settings is not one of them: it is left out."""
     if not isinstance(data, dict):
         raise ConfigError("the saved configuration is not a JSON object")
     data = upgraded(data)
@@ -33,7 +39,7 @@ def config_from_json(data: object) -> TrainConfig:
             f"the run directory is from another backflip version (format {found}; this "
             f"version reads format {FORMAT}): start a new run with this version"
         )
-    values = {k: v for k, v in data.items() if k != "format"}
+    values = {k: v for k, v in data.items() if k not in RUN_KEYS}
     return typing.cast(TrainConfig, from_dict(TrainConfig, values, "", partial=False))
 
 

@@ -114,7 +114,7 @@ def make_env(
                 env = gym.make(spec, render_mode=render_mode, **kwargs)
         except (gym.error.Error, ImportError) as err:  # old versions, missing extras
             raise EnvError(f"{env_id!r} cannot be made here ({err})") from None
-        except (TypeError, ValueError) as err:  # --env-kwargs it does not take
+        except (TypeError, ValueError, ArithmeticError) as err:  # --env-kwargs it can't take
             why = str(err).split(" was raised from the environment creator")[0]
             raise EnvError(f"{env_id!r} cannot be made with these --env-kwargs: {why}") from None
     if not isinstance(env.unwrapped, MujocoEnv):

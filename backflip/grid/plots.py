@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import itertools
 import warnings
 from pathlib import Path
@@ -16,6 +15,7 @@ from matplotlib.figure import Figure  # noqa: E402
 
 from backflip.grid.results import Group  # noqa: E402
 from backflip.grid.spec import Cell, GridDir, GridSpec  # noqa: E402
+from backflip.storage.run_dir import parse_metrics
 from backflip.video.curves import count_axis  # noqa: E402
 
 
@@ -82,8 +82,10 @@ def _curve(run_dir: Path, steps: np.ndarray) -> np.ndarray | None:
     metrics = run_dir / "metrics.csv"
     if not metrics.exists():
         return None
-    with metrics.open() as f:
-        rows = [r for r in csv.DictReader(f) if r.get("true_return")]
+    try:  # a report is made of whatever is readable: a damaged file has no curve
+        rows = [r for r in parse_metrics(metrics) if r.get("true_return")]
+    except ValueError:
+        return None
     if not rows:
         return None
     x = np.array([float(r["step"]) for r in rows])

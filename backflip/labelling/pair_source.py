@@ -80,8 +80,7 @@ class PairSource:
         self._thread.join(timeout=10)
         with self._lock:
             for query_id in self._claimed:
-                if store.query_status(query_id) == "claimed":
-                    store.release(query_id)
+                store.release(query_id, self.claimant)
             self._claimed.clear()
 
     def _work(self) -> None:
@@ -126,10 +125,13 @@ def release_orphaned_claims(store: LabelStore) -> int:
     released = 0
     host = socket.gethostname()
     for query_id, owner in store.claims().items():
-        _, _, rest = owner.partition("#")
-        owner_host, _, pid = rest.rpartition("#")
+        # A claimant is ``labeller#host#pid``: the labeller's name may hold '#' itself.
+        parts = owner.rsplit("#", 2)
+        if len(parts) != 3:
+            continue
+        _, owner_host, pid = parts
         if owner_host == host and pid.isdigit() and not _alive(int(pid)):
-            store.release(query_id)
+            store.release(query_id, owner)
             released += 1
     return released
 

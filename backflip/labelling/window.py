@@ -5,6 +5,10 @@ Two clips loop side by side, in sync, under the question being asked. Left/Right
 never trained on); u: undo the last answer; space: pause; -/=: slower/faster; q, Esc or
 closing the window: quit. The window can be resized or maximised: the clips scale with
 it. Every answer is committed to the run's label store the moment it is given.
+
+A pair left on screen longer than a claim lasts (``LabelStore.claim_query``) may be
+claimed and answered by another window; the first answer stands, and the later one is
+told so (footer and a printed line) and moves on.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from backflip.errors import BackflipError  # noqa: E402
 from backflip.labelling.pair_source import PairSource, ReadyPair  # noqa: E402
 from backflip.preference.oracle import Oracle  # noqa: E402
 from backflip.records import Comparison  # noqa: E402
-from backflip.storage.label_store import LabelStore  # noqa: E402
+from backflip.storage.label_store import AnsweredMeanwhile, LabelStore  # noqa: E402
 from backflip.storage.run_dir import RunDir  # noqa: E402
 
 Choice = tuple[float | None] | str | None
@@ -148,7 +152,7 @@ class LabelWindow:
             running = True
             while running:
                 if current is None:
-                    current = source.next()
+                    current = self._next_open(store, source)
                     shown_at, frame = time.monotonic(), 0.0
                 if self.on_frame is not None:
                     self.on_frame(self, current)
@@ -191,8 +195,7 @@ class LabelWindow:
         finally:
             if current is not None:
                 source.done_with(current.query_id)
-                if store.query_status(current.query_id) == "claimed":
-                    store.release(current.query_id)
+                store.release(current.query_id, source.claimant)
             source.close(store)
             store.close()
             pygame.quit()
@@ -230,11 +233,28 @@ class LabelWindow:
         self, store: LabelStore, source: PairSource, pair: ReadyPair, label: float | None
     ) -> None:
         comparison = Comparison(pair.left_id, pair.right_id, label, "human", self.labeller)
-        store.answer(pair.query_id, comparison)
         source.done_with(pair.query_id)
+        try:
+            store.answer(pair.query_id, comparison)
+        except AnsweredMeanwhile as err:  # our claim went stale and another window answered
+            self.message = f"that pair was answered meanwhile by {err.labeller}: next pair"
+            print(
+                f"pair {pair.query_id} was answered meanwhile by {err.labeller} (the pair had "
+                "waited too long on screen): your answer is not stored, moving on"
+            )
+            return
         self.undo_stack.append(pair.query_id)
         self.given += 1
         self.message = ""
+
+    @staticmethod
+    def _next_open(store: LabelStore, source: PairSource) -> ReadyPair | None:
+        """The next rendered pair, passing over any answered while it waited its turn."""
+        while (pair := source.next()) is not None:
+            if store.query_status(pair.query_id) != "answered":
+                return pair
+            source.done_with(pair.query_id)
+        return None
 
     def _undo(self, store: LabelStore) -> None:
         if not self.undo_stack:

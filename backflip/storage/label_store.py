@@ -6,12 +6,17 @@ once. Every write is its own transaction, committed before the call returns, so 
 whole (``backflip/storage/atomic.py``) before their row is committed, so a committed row
 always points at a whole file. Nothing here uses pickle. The trainer tells windows how it
 is doing through a typed :class:`TrainerStatus`.
+
+A store records the id of the run it belongs to when it is made, and opens for that run
+only: another run's ``labels.sqlite`` copied in would name clip files that hold other
+clips, and its new clips would overwrite the run's own.
 """
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
+import os
 import sqlite3
 import threading
 import time
@@ -20,6 +25,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
 from typing import Literal
+from urllib.parse import quote
 
 from backflip.errors import BackflipError
 from backflip.records import Comparison, Segment
@@ -33,6 +39,15 @@ TrainerState = Literal["starting", "waiting for labels", "training", "finished"]
 
 class LabelStoreError(BackflipError, ValueError):
     """A label store that cannot be opened or used as asked."""
+
+
+class AnsweredMeanwhile(LabelStoreError):
+    """An answer to a query that has an answer already: another window claimed it after
+    this one's claim went stale, and answered first."""
+
+    def __init__(self, query_id: int, labeller: str) -> None:
+        super().__init__(f"query {query_id} is already answered (by {labeller})")
+        self.query_id, self.labeller = query_id, labeller
 
 
 @dataclasses.dataclass(frozen=True)
@@ -92,72 +107,134 @@ class LabelStore:
         db_path: the SQLite file (a run's ``labels.sqlite``; see ``RunDir.label_store``).
         clip_dir: the folder of the clip files.
         cache_size: how many loaded clips to keep in memory (least recently used go).
+        run_id: the id of the run the store belongs to (``config.json``'s ``run_id``). A
+            new store records it; an existing one opens only if it recorded the same id.
+            None is an id too: that of a run made before runs had ids (its store recorded
+            none, and opens as it always did) or of a store outside any run. A store
+            without an id is never given one later, so one copied into a run that has an
+            id is refused like any other run's.
+        read_only: open an existing store to read, never to write (a finished run on a
+            read-only filesystem); writes raise ``LabelStoreError``.
 
     Raises:
-        LabelStoreError: ``db_path`` is not a SQLite database, or not one of this schema
-            version.
+        LabelStoreError: ``db_path`` is not a SQLite database, not one of this schema
+            version, belongs to another run, or cannot be written (a read-only filesystem)
+            though ``read_only`` is False.
     """
 
-    def __init__(self, db_path: Path, clip_dir: Path, cache_size: int = 2048) -> None:
+    def __init__(
+        self,
+        db_path: Path,
+        clip_dir: Path,
+        cache_size: int = 2048,
+        run_id: str | None = None,
+        read_only: bool = False,
+    ) -> None:
         self.db_path = Path(db_path)
         self.clip_dir = Path(clip_dir)
+        self.read_only = read_only
         self._cache: OrderedDict[int, Segment] = OrderedDict()
         self._cache_size = cache_size
         self._lock = threading.RLock()
-        # Autocommit mode: every transaction below is explicit (BEGIN ... COMMIT).
-        self._conn: sqlite3.Connection | None = sqlite3.connect(
-            self.db_path,
-            timeout=BUSY_TIMEOUT_MS / 1000,
-            isolation_level=None,
-            check_same_thread=False,
-        )
+        self._conn: sqlite3.Connection | None = None
+        problem = None if read_only else unwritable(self.db_path, self.clip_dir)
+        if problem is not None:
+            raise LabelStoreError(problem)
         try:
-            self._setup()
+            self._conn = self._connect()
+            self._setup(run_id)
         except sqlite3.DatabaseError as exc:
             self.close()
-            raise LabelStoreError(
-                f"{self.db_path} is corrupted or not a backflip label store ({exc})"
-            ) from None
+            raise LabelStoreError(self._why(exc)) from None
         except LabelStoreError:
             self.close()
             raise
-        self.clip_dir.mkdir(parents=True, exist_ok=True)  # only for a store that opened
+        if not read_only:
+            self.clip_dir.mkdir(parents=True, exist_ok=True)  # only for a store that opened
 
     # -- connection -------------------------------------------------------------------
 
-    def _setup(self) -> None:
+    def _connect(self) -> sqlite3.Connection:
+        """Autocommit mode: every transaction below is explicit (BEGIN ... COMMIT)."""
+        if self.read_only and not self.db_path.is_file():
+            raise LabelStoreError(f"{self.db_path} does not exist: the run has no labels")
+        target = str(self.db_path)
+        uri = self.read_only and unwritable(self.db_path, self.clip_dir) is not None
+        if uri:  # where it can be written, a plain connection cleans up its WAL files
+            target = f"file:{quote(str(self.db_path.resolve()))}?mode=ro"
+            # SQLite cannot make the WAL's shared-memory file on a read-only filesystem;
+            # nobody can write the file there either, so it may be read as immutable.
+            wal = self.db_path.with_name(self.db_path.name + "-wal")
+            if _read_only_fs(self.db_path.parent) and not wal.exists():
+                target += "&immutable=1"
+        return sqlite3.connect(
+            target,
+            timeout=BUSY_TIMEOUT_MS / 1000,
+            isolation_level=None,
+            check_same_thread=False,
+            uri=uri,
+        )
+
+    def _setup(self, run_id: str | None) -> None:
         conn = self._connection
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        if self.read_only:
+            self._check(run_id)
+            return
         mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
         if str(mode).lower() != "wal":
             raise LabelStoreError(f"{self.db_path}: could not switch to WAL mode (got {mode!r})")
         conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute("PRAGMA foreign_keys = ON")
         with self._write():
-            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
-            if not tables:
-                for statement in _SCHEMA.split(";"):
-                    if statement.strip():
-                        conn.execute(statement)
-                conn.execute(
-                    "INSERT INTO meta (key, value) VALUES ('schema_version', ?)",
-                    (str(SCHEMA_VERSION),),
-                )
-                return
-            row = (
-                conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-                if "meta" in tables
-                else None
-            )
-        if row is None:
+            if conn.execute("SELECT name FROM sqlite_master").fetchone() is None:
+                self._create(conn, run_id)
+            else:
+                self._check(run_id)  # in the transaction: a refused store is left as it was
+
+    def _create(self, conn: sqlite3.Connection, run_id: str | None) -> None:
+        for statement in _SCHEMA.split(";"):
+            if statement.strip():
+                conn.execute(statement)
+        meta = {"schema_version": str(SCHEMA_VERSION)}
+        if run_id is not None:
+            meta["run_id"] = run_id
+        conn.executemany("INSERT INTO meta (key, value) VALUES (?, ?)", meta.items())
+
+    def _check(self, run_id: str | None) -> None:
+        """Raises ``LabelStoreError`` unless the file is a store of this schema version
+        that belongs to run ``run_id``."""
+        conn = self._connection
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+        meta = dict(conn.execute("SELECT key, value FROM meta")) if "meta" in tables else {}
+        version = meta.get("schema_version")
+        if version is None:
             raise LabelStoreError(
                 f"{self.db_path} is mismatched: a SQLite file that is not a backflip label store"
             )
-        if row[0] != str(SCHEMA_VERSION):
+        if version != str(SCHEMA_VERSION):
             raise LabelStoreError(
-                f"{self.db_path} is mismatched: schema version {row[0]}, "
+                f"{self.db_path} is mismatched: schema version {version}, "
                 f"this code reads version {SCHEMA_VERSION}"
             )
+        recorded = meta.get("run_id")
+        if recorded != run_id:
+            theirs = f"run {recorded}" if recorded else "a run made before run ids"
+            ours = f"run {run_id}" if run_id else "a run made before run ids"
+            raise LabelStoreError(
+                f"{self.db_path} belongs to another run ({theirs}; this is {ours}): labels "
+                "cannot be moved between runs, put back this run's own labels.sqlite"
+            )
+
+    def _why(self, exc: sqlite3.DatabaseError) -> str:
+        """The one line that says why SQLite could not open or set up the store."""
+        if isinstance(exc, sqlite3.OperationalError):
+            problem = unwritable(self.db_path, self.clip_dir)
+            if problem is not None and not self.read_only:
+                return problem
+            if "unable to open" in str(exc):
+                return f"{self.db_path} cannot be opened ({exc})"
+        return f"{self.db_path} is corrupted or not a backflip label store ({exc})"
 
     @property
     def _connection(self) -> sqlite3.Connection:
@@ -170,13 +247,23 @@ class LabelStore:
         """One write transaction, taken at once (``BEGIN IMMEDIATE``) and committed on exit."""
         with self._lock:
             conn = self._connection
+            if self.read_only:
+                raise LabelStoreError(f"{self.db_path} was opened read-only: it cannot be written")
             conn.execute("BEGIN IMMEDIATE")
             try:
                 yield conn
+                conn.execute("COMMIT")
+            except sqlite3.OperationalError as err:
+                conn.execute("ROLLBACK")
+                if "full" in str(err):  # SQLITE_FULL: "database or disk is full"
+                    raise LabelStoreError(
+                        f"no space left on device while writing {self.db_path}: free space "
+                        "and run the same command with --resume (every answer so far is kept)"
+                    ) from None
+                raise
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
-            conn.execute("COMMIT")
 
     def close(self) -> None:
         """Closes the database; later calls raise ``LabelStoreError``. Safe to call twice."""
@@ -290,31 +377,37 @@ class LabelStore:
             )
             return int(row[0]), int(row[1]), int(row[2])
 
-    def release(self, query_id: int) -> None:
-        """Returns a claimed, unanswered query to ``pending`` (a window closing early)."""
+    def release(self, query_id: int, claimant: str | None = None) -> None:
+        """Returns a claimed, unanswered query to ``pending`` (a window closing early); with
+        ``claimant``, only while it holds the claim (not once another took a stale one)."""
         query_id = int(query_id)
+        mine = "" if claimant is None else " AND claimed_by = ?"
+        params = (query_id,) if claimant is None else (query_id, str(claimant))
         with self._write() as conn:
             conn.execute(
                 "UPDATE queries SET status = 'pending', claimed_by = NULL, claimed_at = NULL "
-                "WHERE id = ? AND status = 'claimed'",
-                (query_id,),
+                f"WHERE id = ? AND status = 'claimed'{mine}",
+                params,
             )
 
     def answer(self, query_id: int, comparison: Comparison) -> None:
         """Stores the answer to a pending or claimed query, committed at once.
 
         ``comparison`` must name the query's two clips, in either order (a swapped one is
-        stored with its label flipped). Raises ``KeyError`` for an unknown query and
-        ``ValueError`` for other clips or a query already answered.
+        stored with its label flipped). The first answer stands: a window whose stale claim
+        another took may still answer first. Raises ``KeyError`` for an unknown query,
+        ``ValueError`` for other clips and :class:`AnsweredMeanwhile` for a query already
+        answered.
         """
         query_id = int(query_id)
         with self._write() as conn:
             row = conn.execute(
-                "SELECT left_id, right_id, status FROM queries WHERE id = ?", (query_id,)
+                "SELECT left_id, right_id, status, labeller FROM queries WHERE id = ?",
+                (query_id,),
             ).fetchone()
             if row is None:
                 raise KeyError(f"no query with id {query_id}")
-            left_id, right_id, status = row
+            left_id, right_id, status, answered_by = row
             label = comparison.label
             if (comparison.left_id, comparison.right_id) == (right_id, left_id):
                 label = None if label is None else 1.0 - float(label)
@@ -324,7 +417,7 @@ class LabelStore:
                     f"not {comparison.left_id} and {comparison.right_id}"
                 )
             if status == "answered":
-                raise ValueError(f"query {query_id} is already answered; undo it first")
+                raise AnsweredMeanwhile(query_id, str(answered_by))
             conn.execute(
                 "UPDATE queries SET status = 'answered', label = ?, skipped = ?, source = ?, "
                 "labeller = ?, answered_at = ? WHERE id = ?",
@@ -475,3 +568,24 @@ class LabelStore:
         for seg_id in (int(left_id), int(right_id)):
             if conn.execute("SELECT 1 FROM segments WHERE id = ?", (seg_id,)).fetchone() is None:
                 raise KeyError(f"no segment with id {seg_id}")
+
+
+def unwritable(db_path: Path, clip_dir: Path) -> str | None:
+    """Why a store at ``db_path`` with clips in ``clip_dir`` cannot be written (a
+    read-only filesystem, a file or folder without write permission), or None."""
+    folder = db_path.parent
+    if not folder.is_dir():
+        return None  # SQLite says why it cannot open the file
+    if _read_only_fs(folder):
+        return f"{folder} is on a read-only filesystem: its {db_path.name} cannot be written"
+    for path in (folder, db_path, clip_dir):
+        if path.exists() and not os.access(path, os.W_OK):
+            return f"{path} is not writable: the label store cannot be written"
+    return None
+
+
+def _read_only_fs(folder: Path) -> bool:
+    try:
+        return bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False

@@ -52,37 +52,39 @@ def _train(run: Run, progress: bool) -> dict[str, object]:
     labels = prefs.store.n_answered if prefs is not None else (lambda: 0)
     bar = RunProgress(config.steps, agent.num_timesteps, labels) if progress else None
 
-    # Phase 1 (gather): clips of the initial random policy (or of PEBBLE's exploration);
-    # the first labels in a few batches with a fit after each, so that all but the first
-    # batch are picked actively.
-    if prefs is not None and checkpoint is None:
-        if config.explore.pebble_steps > 0:
-            prefs.pool.add(exploration_clips(run, bar))
-        else:
-            prefs.pool.add(random_clips(run, prefs))
-        if config.oracle == "human":  # a person answers the whole block at their pace
-            ask_due(prefs, 0)
-            wait_for_first_answers(run, prefs)
-            fit(prefs)
-        else:
-            for target in prefs.schedule.initial_batches(config.schedule.initial_batches):
-                ask_up_to(prefs, target, step=0)
+    try:  # the bar ends its line before an error's one line
+        # Phase 1 (gather): clips of the initial random policy (or of PEBBLE's exploration);
+        # the first labels in a few batches with a fit after each, so that all but the first
+        # batch are picked actively.
+        if prefs is not None and checkpoint is None:
+            if config.explore.pebble_steps > 0:
+                prefs.pool.add(exploration_clips(run, bar))
+            else:
+                prefs.pool.add(random_clips(run, prefs))
+            if config.oracle == "human":  # a person answers the whole block at their pace
+                ask_due(prefs, 0)
+                wait_for_first_answers(run, prefs)
                 fit(prefs)
-        relabel(run)
+            else:
+                for target in prefs.schedule.initial_batches(config.schedule.initial_batches):
+                    ask_up_to(prefs, target, step=0)
+                    fit(prefs)
+            relabel(run)
 
-    # Phase 2 (act): each round, the agent learns on the current reward, then the
-    # preference side asks what is due, refits, and the run is checkpointed.
-    for end in round_ends(config):
-        if run.rune is not None:
-            run.rune.steps = agent.num_timesteps  # its clock, where a resumed run left it
-        if agent.num_timesteps < end:
-            remaining = end - agent.num_timesteps
-            agent.learn(remaining, callback=bar, reset_num_timesteps=False, progress_bar=False)
-        if agent.num_timesteps > run.last_round_step:
-            preference_round(run, agent.num_timesteps)
-            record_round(run, agent.num_timesteps, time.time() - started)
-    if bar is not None:
-        bar.close()
+        # Phase 2 (act): each round, the agent learns on the current reward, then the
+        # preference side asks what is due, refits, and the run is checkpointed.
+        for end in round_ends(config):
+            if run.rune is not None:
+                run.rune.steps = agent.num_timesteps  # its clock, where a resumed run left it
+            if agent.num_timesteps < end:
+                remaining = end - agent.num_timesteps
+                agent.learn(remaining, callback=bar, reset_num_timesteps=False, progress_bar=False)
+            if agent.num_timesteps > run.last_round_step:
+                preference_round(run, agent.num_timesteps)
+                record_round(run, agent.num_timesteps, time.time() - started)
+    finally:
+        if bar is not None:
+            bar.close()
 
     # Phase 3 (evaluate): the final and a random policy on the run's evaluation episodes.
     result = summary(run, time.time() - started)
@@ -206,11 +208,11 @@ def relabel(run: Run) -> None:
 
 
 def record_round(run: Run, step: int, wall_s: float) -> None:
-    """Writes a checkpoint the run can resume from, then appends a metrics row."""
+    """Writes a checkpoint the run can resume from, with the round's metrics row in it (and
+    then in the run's ``metrics.csv``)."""
     row = metrics_row(run, step, wall_s)
-    save_checkpoint(run, step, wall_s)
+    save_checkpoint(run, step, wall_s, row)
     run.last_round_step = step
-    run.run_dir.append_metrics(row)
     prefs = run.preferences
     if prefs is not None and prefs.last_fit is not None:
         prefs.store.set_trainer_status(reward_updated_step=step)

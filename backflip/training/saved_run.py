@@ -48,7 +48,7 @@ class SavedRun:
         agent = make_agent(
             config.algo, venv, config.agent, config.steps, seed, device, inference_only=True
         )
-        load_agent(agent, checkpoint)
+        load_agent(agent, checkpoint, config)
         return cls(run_dir, config, checkpoint, agent)
 
     @property

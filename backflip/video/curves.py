@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -15,6 +14,7 @@ from matplotlib import ticker  # noqa: E402
 from matplotlib.axis import Axis  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
+from backflip.storage import run_dir  # noqa: E402
 from backflip.storage.clip_files import load_clips  # noqa: E402
 
 if TYPE_CHECKING:  # the grid's plots import count_axis without loading torch
@@ -22,15 +22,12 @@ if TYPE_CHECKING:  # the grid's plots import count_axis without loading torch
 
 
 def read_metrics(path: Path) -> dict[str, np.ndarray]:
-    """``metrics.csv`` as float columns (NaN where a round had no value)."""
-    with path.open() as f:
-        rows = list(csv.DictReader(f))
+    """``metrics.csv`` as float columns (NaN where a round had no value); a damaged file is
+    a one-line ``RunDirError`` that says how to repair it."""
+    rows = run_dir.read_metrics(path)
     if not rows:
         raise FileNotFoundError(f"{path} has no rows yet")
-    return {
-        key: np.array([float(r[key]) if r[key] not in ("", None) else np.nan for r in rows])
-        for key in rows[0]
-    }
+    return {key: np.array([float(r[key]) if r[key] else np.nan for r in rows]) for key in rows[0]}
 
 
 def count_axis(axis: Axis, ticks: int = 6) -> None:

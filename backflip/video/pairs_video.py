@@ -24,7 +24,7 @@ def pairs_video(
     repeats: int = 2,
 ) -> int:
     """Up to ``count`` answered comparisons spread over the run, each looped ``repeats``."""
-    with run.run_dir.label_store() as store:
+    with run.run_dir.label_store(read_only=True) as store:
         comparisons = store.comparisons()
         if not comparisons:
             raise FileNotFoundError(f"{run.run_dir.labels} holds no answered comparison")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -15,8 +16,9 @@ import pygame  # noqa: E402
 
 from backflip.config import TrainConfig  # noqa: E402
 from backflip.envs.make import make_env  # noqa: E402
+from backflip.labelling.pair_source import release_orphaned_claims  # noqa: E402
 from backflip.labelling.window import HEADER, PAD, LabelWindow, ReadyPair  # noqa: E402
-from backflip.records import Segment  # noqa: E402
+from backflip.records import Comparison, Segment  # noqa: E402
 from backflip.storage.label_store import LabelStore  # noqa: E402
 from backflip.storage.run_dir import RunDir  # noqa: E402
 
@@ -33,7 +35,9 @@ def make_run(tmp_path, n_queries: int = 6):
     for _ in range(T * 2 * n_queries):
         action = env.action_space.sample()
         obs, reward, _, _, info = env.step(action)
-        obs_l.append(obs), acts.append(action), rewards.append(info["oracle_reward"])
+        obs_l.append(obs)
+        acts.append(action)
+        rewards.append(info["oracle_reward"])
         states.append(info["physics_state"])
     store = RunDir(tmp_path).label_store()
     ids = []
@@ -112,6 +116,49 @@ def test_quitting_mid_clip_loses_nothing_and_frees_its_claims(tmp_path) -> None:
     assert window(tmp_path, events).run() == 2
     assert answers(store) == [1.0, 0.0]
     assert [store.query_status(q) for q in queries[2:]] == ["pending"] * 4
+
+
+def test_a_pair_answered_meanwhile_is_reported_and_the_window_moves_on(tmp_path, capsys) -> None:
+    store, queries = make_run(tmp_path, n_queries=3)
+    footers: list[str] = []
+    taken: list[int] = []
+
+    def hook(win: LabelWindow, pair: ReadyPair | None) -> None:
+        if pair is not None and not taken:
+            # The person was away longer than a claim lasts: another window took the pair
+            # and answered it.
+            assert store.claim_query("other", stale_after_s=0.0) == (
+                pair.query_id,
+                pair.left_id,
+                pair.right_id,
+            )
+            other = Comparison(pair.left_id, pair.right_id, 0.5, "human", "other")
+            store.answer(pair.query_id, other)
+            taken.append(pair.query_id)
+        footers.append(win.message)
+        post(win, pair)
+
+    post = scripted([key(pygame.K_LEFT), key(pygame.K_RIGHT)])
+    win = LabelWindow(RunDir(tmp_path), ENV, "tester", W, H, on_frame=hook, max_labels=1)
+    assert win.run() == 1  # the pair answered meanwhile is not counted
+    labels = [(c.label, c.labeller) for c in store.comparisons(include_skipped=True)]
+    assert labels == [(0.5, "other"), (0.0, "tester")]  # the first answer stands
+    assert any("answered meanwhile by other" in footer for footer in footers)
+    printed = capsys.readouterr().out
+    assert f"pair {queries[0]} was answered meanwhile by other" in printed
+
+
+def test_orphaned_claims_are_released_whatever_the_labeller_is_called(tmp_path) -> None:
+    store, queries = make_run(tmp_path, n_queries=5)
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    host = socket.gethostname()
+    for name in ("ann", "ann#2", "#", "a##b#"):
+        store.claim_query(f"{name}#{host}#{gone.pid}")  # windows killed with kill -9
+    live = f"bob#1#{host}#{os.getpid()}"
+    store.claim_query(live)
+    assert release_orphaned_claims(store) == 4
+    assert store.claims() == {queries[4]: live}
 
 
 def screenshot(tmp_path, name: str, **kwargs) -> np.ndarray:

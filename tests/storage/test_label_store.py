@@ -13,7 +13,13 @@ import numpy as np
 import pytest
 
 from backflip.records import Comparison, Segment
-from backflip.storage.label_store import SCHEMA_VERSION, LabelStore, TrainerStatus
+from backflip.storage.label_store import (
+    SCHEMA_VERSION,
+    AnsweredMeanwhile,
+    LabelStore,
+    LabelStoreError,
+    TrainerStatus,
+)
 
 OBS, ACT, NSTATE = 4, 2, 5
 SPAWN = mp.get_context("spawn")
@@ -280,6 +286,31 @@ def test_stale_claims_are_reclaimable(tmp_path: Path) -> None:
         assert s1.claim_query("alice", stale_after_s=0.0) is None  # answered: never reclaimed
 
 
+def test_a_late_answer_to_a_stale_claim_says_who_answered_first(tmp_path: Path) -> None:
+    with open_store(tmp_path) as store:
+        a, b = fill(store, 2)
+        q = store.add_query(a, b)
+        assert store.claim_query("alice") == (q, a, b)
+        assert store.claim_query("bob", stale_after_s=0.0) == (q, a, b)  # alice went away
+        store.answer(q, Comparison(a, b, 1.0, "human", "bob"))
+        with pytest.raises(AnsweredMeanwhile, match="already answered") as err:
+            store.answer(q, Comparison(a, b, 0.0, "human", "alice"))
+        assert (err.value.query_id, err.value.labeller) == (q, "bob")
+        assert [(c.label, c.labeller) for c in store.comparisons()] == [(1.0, "bob")]
+
+
+def test_release_by_a_claimant_leaves_a_claim_another_took_over(tmp_path: Path) -> None:
+    with open_store(tmp_path) as store:
+        a, b = fill(store, 2)
+        q = store.add_query(a, b)
+        store.claim_query("alice")
+        store.claim_query("bob", stale_after_s=0.0)
+        store.release(q, "alice")  # alice's window closes: bob's claim stays
+        assert store.claims() == {q: "bob"}
+        store.release(q, "bob")
+        assert store.query_status(q) == "pending"
+
+
 # -- durability and bad files -------------------------------------------------------------
 
 
@@ -330,6 +361,39 @@ def test_schema_version_mismatch_raises(tmp_path: Path) -> None:
     conn.close()
     with pytest.raises(ValueError, match=f"mismatched: schema version 999.*{SCHEMA_VERSION}"):
         open_store(tmp_path)
+
+
+def test_a_store_opens_only_for_the_run_it_was_made_for(tmp_path: Path) -> None:
+    db, clips = tmp_path / "labels.sqlite", tmp_path / "clips"
+    LabelStore(db, clips, run_id="run-a").close()
+    before = db.read_bytes()
+    for other in ("run-b", None):
+        with pytest.raises(LabelStoreError, match="belongs to another run") as err:
+            LabelStore(db, clips, run_id=other)
+        assert "\n" not in str(err.value)
+    assert db.read_bytes() == before  # a refused store is left as it was
+    LabelStore(db, clips, run_id="run-a").close()
+    # A store made without an id (a run from before run ids) opens only without one.
+    LabelStore(tmp_path / "old.sqlite", clips).close()
+    LabelStore(tmp_path / "old.sqlite", clips).close()
+    with pytest.raises(LabelStoreError, match="a run made before run ids; this is run run-a"):
+        LabelStore(tmp_path / "old.sqlite", clips, run_id="run-a")
+
+
+def test_a_read_only_store_reads_and_refuses_writes(tmp_path: Path) -> None:
+    with open_store(tmp_path) as store:
+        a, b = fill(store, 2)
+        store.add_comparison(Comparison(a, b, 1.0))
+    files = sorted(p.name for p in tmp_path.iterdir())
+    with LabelStore(tmp_path / "labels.sqlite", tmp_path / "clips", read_only=True) as store:
+        assert [c.label for c in store.comparisons()] == [1.0]
+        assert store.load_segment(a).episode == 0
+        with pytest.raises(LabelStoreError, match="opened read-only"):
+            store.add_comparison(Comparison(a, b, 0.0))
+    assert sorted(p.name for p in tmp_path.iterdir()) == files  # no WAL files left behind
+    with pytest.raises(LabelStoreError, match="does not exist"):
+        LabelStore(tmp_path / "none.sqlite", tmp_path / "clips", read_only=True)
+    assert not (tmp_path / "none.sqlite").exists()
 
 
 # -- the trainer's status -----------------------------------------------------------------

@@ -131,11 +131,17 @@ def test_backflip_video_errors_are_one_line(tiny_run, tmp_path) -> None:
     (not_mujoco / "config.json").write_text(
         json.dumps({**config, "env": "CartPole-v1", "env_kwargs": []})
     )
+    pickled = tmp_path / "pickled"
+    shutil.copytree(tiny_run, pickled)
+    clip = sorted((pickled / "clips").glob("*.npz"))[0]
+    arrays = dict(np.load(clip))
+    np.savez(clip, **{**arrays, "obs": np.array([object()] * 3, dtype=object)})
     for args, phrase in [
         (["video", str(empty)], "no checkpoint"),
         (["video", str(tmp_path / "missing")], "not a directory"),
         (["video", str(tiny_run), "--out", str(blocker / "sub")], "cannot create output folder"),
         (["video", str(not_mujoco)], "is not a MuJoCo env"),
+        (["video", str(pickled)], "holds pickled objects, which backflip never loads"),
     ]:
         done = backflip(*args)
         assert done.returncode == 2

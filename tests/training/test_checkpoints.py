@@ -257,3 +257,27 @@ def test_another_runtime_error_while_saving_is_a_bug(finished, tmp_path, monkeyp
     monkeypatch.setattr(checkpoints, "torch_save", raises(RuntimeError("a bug")))
     with pytest.raises(RuntimeError, match="a bug"):
         checkpoints.save_checkpoint(run, 300, 3.0, metrics_row(run, 300, 3.0))
+
+
+def test_a_clip_file_holding_pickled_objects_is_one_line_on_resume(
+    finished, tmp_path, capsys
+) -> None:
+    """The run's own clips are read again on --resume: one replaced by a file of pickled
+    objects is refused, never unpickled, and nothing of the run is changed."""
+    config = copied(finished, tmp_path / "run")
+    root = config.resolved_run_dir()
+    (root / "summary.json").unlink()  # as if it had been stopped before its end
+    clip = sorted((root / "clips").glob("*.npz"))[0]
+    arrays = dict(np.load(clip))
+    np.savez(clip, **{**arrays, "obs": np.array([object()] * 3, dtype=object)})
+    before = {p: p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+    flags = ["--env", "HalfCheetah-v5", "--algo", "sac", "--steps", "200", "--labels", "12"]
+    flags += ["--horizon", "50", "--eval-episodes", "1", "--schedule.rounds", "2"]
+    flags += ["--query.segment-len", "25", "--query.heldout-share", "0.5"]
+    flags += ["--agent.sac.learning-starts", "50", "--run-dir", str(root), "--resume"]
+    assert cli.main(["train", *flags]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1].startswith("backflip: error: ") and "holds pickled objects" in err[-1]
+    after = {p: p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+    changed = [p.name for p in before if before[p] != after.get(p)]
+    assert set(changed) <= {"labels.sqlite-shm", "labels.sqlite-wal", ".lock"}, changed

@@ -3,8 +3,10 @@ every ``BackflipError`` into one line on stderr with exit status 2."""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import errno
+import io
 import os
 import sys
 from collections.abc import Callable
@@ -13,7 +15,7 @@ import tyro
 
 from backflip.commands.args import CompareArgs, EvalArgs, GridArgs, LabelArgs, VideoArgs
 from backflip.config import TrainConfig, parse_train
-from backflip.errors import BackflipError
+from backflip.errors import BackflipError, UsageError
 
 COMMANDS: dict[str, Callable[..., object]] = {
     "train": TrainConfig,
@@ -34,11 +36,35 @@ INTERRUPTED = {
 
 
 def parse(argv: list[str]) -> object:
-    """The arguments of the subcommand ``argv`` names (``--help`` and flags tyro cannot
-    parse exit as tyro does); ``backflip train`` with its presets applied."""
+    """The arguments of the subcommand ``argv`` names, ``backflip train``'s with its
+    presets applied. ``--help`` prints and exits as tyro does; flags tyro cannot parse are
+    a :class:`UsageError` of one line."""
+    if "-h" in argv or "--help" in argv:
+        return _parse(argv)
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            return _parse(argv)
+    except SystemExit:
+        raise UsageError(first_line(err.getvalue() + out.getvalue(), argv)) from None
+
+
+def _parse(argv: list[str]) -> object:
     if argv[:1] == ["train"]:
         return parse_train(argv[1:])
     return tyro.extras.subcommand_cli_from_dict(COMMANDS, prog="backflip", args=argv)
+
+
+def first_line(box: str, argv: list[str]) -> str:
+    """What tyro's error box says went wrong (the line under its title), and where the
+    full help is."""
+    lines = [line.strip(" │╭╮╰╯─-") for line in box.splitlines()]
+    lines = [line for line in lines if line]  # the box's title, then what went wrong
+    text = lines[1] if len(lines) > 1 else lines[0] if lines else "bad arguments"
+    if text.endswith(":") and len(lines) > 2:  # "Missing from backflip eval:" and what
+        text = f"{text} {lines[2]}"
+    command = " ".join(["backflip", *argv[:1]]) if argv[:1] and argv[0] in COMMANDS else "backflip"
+    return f"{text} (see {command} --help)"
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -13,3 +13,8 @@ class BackflipError(Exception):
 
 class UsageError(BackflipError):
     """A command was given input it cannot use (a flag value, a run that cannot be read)."""
+
+
+class ResumableError(BackflipError):
+    """A failure after which the run is whole and the same command with ``--resume``
+    continues it (a full disk while writing): nothing of the run may be removed."""

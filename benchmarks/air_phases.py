@@ -10,7 +10,7 @@ turned at least half a turn in the air, and how many hold a clean backflip
 (``backflip/tasks/hopper_backflip/clean_flips.py``): a reward model learns nothing of flips, or of
 landing them, from clips that hold none.
 
-    python benchmarks/air_phases.py runs/KF2-s2 runs/KF2-s4
+    python benchmarks/air_phases.py runs/backflip runs/backflip-s2
 """
 
 from __future__ import annotations

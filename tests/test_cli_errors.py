@@ -305,6 +305,11 @@ CASES: dict[str, Case] = {
     ),
     "run-dir-under-a-file": Case(_run_dir_under_a_file, ("is a file, not a folder",)),
     "steps-huge": Case(_new_run("--steps", "2000000000000000000"), ("--steps must be", "at most")),
+    "steps-not-a-whole-number": Case(
+        _new_run("--steps", "2e18"), ("Error parsing --steps", "see backflip train --help")
+    ),
+    "flag-unknown": Case(_new_run("--nope", "1"), ("Unrecognized options: --nope",)),
+    "eval-no-run-named": Case(lambda root: ["eval"], ("Missing from backflip eval: PATH",)),
     "eval-horizon-huge": Case(
         _new_run("--eval-horizon", "1000000000000"), ("--eval-horizon must be", "at most")
     ),

@@ -104,3 +104,20 @@ def test_the_registered_judge_is_part_of_the_resolved_arguments() -> None:
     assert kwargs["landing_weight"] == 100 and kwargs["flight_obs"] is True
     assert kwargs["rotation_weight"] == 1.0  # a constructor default
     assert resolved_env_kwargs(HOPPER_BACKFLIP, {"landing_weight": 30})["landing_weight"] == 30
+
+
+def test_a_settings_file_may_fix_what_its_preset_alone_would_not_allow(tmp_path: Path) -> None:
+    path = tmp_path / "short.toml"
+    path.write_text("steps = 100_000\n[explore]\npebble_steps = 0\n")  # 400,000 > 100,000
+    config = parse_train(["--preset", "backflip", "--config", str(path)])
+    assert (config.steps, config.explore.pebble_steps) == (100_000, 0)
+    path.write_text("steps = 100_000\n")
+    with pytest.raises(ConfigError, match="preset 'backflip' with --config .*pebble-steps"):
+        parse_train(["--preset", "backflip", "--config", str(path)])
+
+
+def test_env_kwargs_may_be_a_table_in_a_settings_file(tmp_path: Path) -> None:
+    path = tmp_path / "kwargs.toml"
+    path.write_text('env = "Hopper-v5"\n[env_kwargs]\nhealthy_reward = 2\nframe_skip = 5\n')
+    config = parse_train(["--config", str(path)])
+    assert config.env_kwargs_dict() == {"frame_skip": 5, "healthy_reward": 2}

@@ -12,9 +12,9 @@ from stable_baselines3.common.logger import Logger, configure
 from stable_baselines3.common.vec_env import VecEnv
 
 from backflip.config import AgentConfig
+from backflip.config.agent import MAX_BUFFER
 
 Algo = Literal["sac", "ppo"]
-MAX_BUFFER = 1_000_000
 
 
 def make_agent(

@@ -3,13 +3,11 @@ result."""
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import shutil
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
@@ -38,8 +36,7 @@ def run_train(config: TrainConfig) -> int:
         command = [sys.executable, "-m", "backflip.cli", "label", folder, "--wait-s", "120"]
         window = subprocess.Popen(command)
     try:
-        with removed_if_it_fails_to_start(config):
-            summary = train(config, device)
+        summary = train(config, device)
     finally:
         if window is not None and window.poll() is None:
             print("training finished; close the labelling window when you are done")
@@ -115,22 +112,6 @@ def check_creatable(folder: Path) -> None:
         raise UsageError(f"--run-dir {folder}: {ancestor} is on a read-only filesystem")
     if not os.access(ancestor, os.W_OK | os.X_OK):
         raise UsageError(f"--run-dir {folder}: {ancestor} is not writable")
-
-
-@contextlib.contextmanager
-def removed_if_it_fails_to_start(config: TrainConfig) -> Iterator[None]:
-    """A new run that fails with a :class:`BackflipError` before its first checkpoint is
-    removed, so that the corrected command can start it; a run that asks a person is
-    kept (their answers are in it), and so is anything a bug or Ctrl-C stopped."""
-    run_dir = RunDir(config.resolved_run_dir())
-    new = run_dir.is_empty()
-    try:
-        yield
-    except BackflipError:
-        started = run_dir.checkpoints.exists() and run_dir.latest_checkpoint() is not None
-        if new and not started and config.oracle == "synthetic":
-            shutil.rmtree(run_dir.root, ignore_errors=True)
-        raise
 
 
 def _resume_step(step: Callable[[], T]) -> T:

@@ -74,8 +74,10 @@ def make_videos(args: VideoArgs) -> dict[str, Path]:
             if picture.path is not None:
                 written[picture.name] = picture.path
         written["curves"] = folder / "curves.png"
+        # The checkpoint's copy of the table: whole even where the run's file was damaged.
+        metrics = run.checkpoint.metrics
         curves_png(
-            run.run_dir.metrics,
+            metrics if metrics.exists() else run.run_dir.metrics,
             written["curves"],
             model=model,
             heldout=run.checkpoint.heldout_clips,

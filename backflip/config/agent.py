@@ -7,6 +7,9 @@ from typing import Literal
 
 from backflip.config.checks import finite, require
 
+MAX_BUFFER = 1_000_000
+"""SAC's replay capacity without --agent.sac.buffer-size: the run's steps, at most this."""
+
 
 @dataclasses.dataclass(frozen=True)
 class PPOConfig:

@@ -14,8 +14,6 @@ FORMAT = 11
 ``--costs`` and no observation normalization, format 3 no reward normalization, format 4
 no shared hold-out and re-standardization settings; formats 5-10 are upgraded below."""
 
-OLDEST_READABLE = 5
-
 ABLATION_FIELDS = ("shared_holdout", "restandardize", "adapt_l2")
 """The reward-training fields that format 11 moved into ``ablation``."""
 

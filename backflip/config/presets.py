@@ -12,7 +12,7 @@ from typing import Any
 
 from backflip.config.checks import ConfigError
 from backflip.config.saved import from_dict
-from backflip.config.train import TrainConfig
+from backflip.config.train import TrainConfig, env_kwarg_items
 
 NOT_IN_FILES = ("preset", "config", "run_dir", "resume", "label_window")
 """Fields a preset or settings file may not hold: how settings are given, and where and
@@ -43,9 +43,9 @@ def file_text(path: Path) -> str:
         raise ConfigError(f"--config {path}: cannot read it ({reason})") from None
 
 
-def apply_settings(base: TrainConfig, text: str, source: str) -> TrainConfig:
-    """``base`` with the settings of TOML ``text`` (named ``source`` in errors) laid
-    over it: tables for the groups (``[query]``, ``[agent.ppo]``), keys as the fields."""
+def settings(text: str, source: str) -> dict[str, Any]:
+    """The settings of TOML ``text`` (named ``source`` in errors): tables for the groups
+    (``[query]``, ``[agent.ppo]``), keys as the fields; ``env_kwargs`` may be a table."""
     try:
         data: dict[str, Any] = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
@@ -53,17 +53,50 @@ def apply_settings(base: TrainConfig, text: str, source: str) -> TrainConfig:
     refused = sorted(set(data) & set(NOT_IN_FILES))
     if refused:
         raise ConfigError(f"{source} may not set {', '.join(refused)}: give it as a flag")
-    try:
-        return typing.cast(TrainConfig, from_dict(TrainConfig, data, "", partial=True, base=base))
-    except ConfigError as err:
-        raise ConfigError(f"{source}: {err}") from None
+    unknown = unknown_names(TrainConfig, data, "")
+    if unknown:
+        raise ConfigError(f"{source}: unknown settings {unknown}")
+    if isinstance(data.get("env_kwargs"), dict):
+        data["env_kwargs"] = list(env_kwarg_items(data["env_kwargs"]))
+    return data
+
+
+def unknown_names(cls: type, data: dict[str, Any], where: str) -> list[str]:
+    """Dotted names in ``data`` that are not fields of dataclass ``cls`` (or its groups)."""
+    hints = typing.get_type_hints(cls)
+    out = []
+    for name, value in data.items():
+        if name not in hints:
+            out.append(where + name)
+        elif dataclasses.is_dataclass(hints[name]) and isinstance(value, dict):
+            out += unknown_names(hints[name], value, f"{where}{name}.")
+    return sorted(out)
+
+
+def merged(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    """``over`` laid over ``base``, table by table."""
+    out = dict(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = merged(out[key], value)
+        else:
+            out[key] = value
+    return out
 
 
 def configured(preset: str | None, config: Path | None) -> TrainConfig:
-    """The defaults, then ``preset``'s settings, then those of the file ``config``."""
-    base = TrainConfig()
+    """The defaults, then ``preset``'s settings, then those of the file ``config``, checked
+    once, as a whole: a file may fix what its preset alone would not allow."""
+    data: dict[str, Any] = {}
+    sources = []
     if preset is not None:
-        base = apply_settings(base, preset_text(preset), f"preset {preset!r}")
+        data = settings(preset_text(preset), f"preset {preset!r}")
+        sources.append(f"preset {preset!r}")
     if config is not None:
-        base = apply_settings(base, file_text(config), f"--config {config}")
-    return dataclasses.replace(base, preset=preset, config=config)
+        data = merged(data, settings(file_text(config), f"--config {config}"))
+        sources.append(f"--config {config}")
+    try:
+        made = from_dict(TrainConfig, data, "", partial=True)
+    except ConfigError as err:
+        raise ConfigError(f"{' with '.join(sources)}: {err}") from None
+    return dataclasses.replace(typing.cast(TrainConfig, made), preset=preset, config=config)

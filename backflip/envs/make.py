@@ -36,9 +36,9 @@ def default_horizon(env_id: str) -> int:
     return int(check_env_id(env_id).max_episode_steps or 1000)
 
 
-def env_dt(env_id: str) -> float:
-    """Seconds of simulated time per env step."""
-    env = make_env(env_id, horizon=1, costs="visible")
+def env_dt(env_id: str, env_kwargs: Mapping[str, Any] | None = None) -> float:
+    """Seconds of simulated time per env step (its ``frame_skip`` among ``env_kwargs``)."""
+    env = make_env(env_id, horizon=1, costs="visible", env_kwargs=env_kwargs)
     try:
         return float(mujoco_env(env).dt)
     finally:

@@ -12,6 +12,7 @@ from typing import Any
 import gymnasium as gym
 
 from backflip.config import TrainConfig, env_kwarg_items
+from backflip.config.agent import MAX_BUFFER
 from backflip.envs.make import EnvError, check_env_id, default_horizon
 
 RESERVED = {
@@ -26,15 +27,20 @@ NOT_SAVED = ("default_camera_config",)
 
 
 def resolved_config(config: TrainConfig) -> TrainConfig:
-    """``config`` with every env constructor argument (see :func:`resolved_env_kwargs`)
-    and both episode lengths spelled out; the same for a config already resolved."""
+    """``config`` with every env constructor argument (see :func:`resolved_env_kwargs`),
+    both episode lengths and SAC's replay capacity spelled out; the same for a config
+    already resolved."""
     horizon = config.horizon or default_horizon(config.env)
     kwargs = resolved_env_kwargs(config.env, config.env_kwargs_dict())
+    sac = config.agent.sac
+    buffer = sac.buffer_size or min(config.steps, MAX_BUFFER)
+    agent = dataclasses.replace(config.agent, sac=dataclasses.replace(sac, buffer_size=buffer))
     return dataclasses.replace(
         config,
         env_kwargs=env_kwarg_items(kwargs),
         horizon=horizon,
         eval_horizon=config.resolved_eval_horizon(horizon),
+        agent=agent,
     )
 
 

@@ -14,11 +14,11 @@ from typing import Any
 
 from backflip.config import TrainConfig, config_from_json, config_to_json, upgraded
 from backflip.envs.resolve import resolved_config
+from backflip.errors import BackflipError
 from backflip.grid.spec import Cell, GridDir, GridError
 from backflip.storage.atomic import atomic_write_text
 
 BASELINE_FIELDS = (
-    "format",
     "env",
     "algo",
     "steps",
@@ -69,9 +69,13 @@ def reuse_baselines(
         if not (theirs / "summary.json").exists():
             skipped[cell] = "not finished there"
             continue
-        saved = upgraded(json.loads((theirs / "config.json").read_text()))
-        # Resolved as this version resolves its own, so older runs' defaults compare.
-        found = baseline_key(config_to_json(resolved_config(config_from_json(saved))))
+        try:
+            saved = upgraded(json.loads((theirs / "config.json").read_text()))
+            # Resolved as this version resolves its own, so older runs' defaults compare.
+            found = baseline_key(config_to_json(resolved_config(config_from_json(saved))))
+        except (BackflipError, ValueError, OSError) as err:
+            skipped[cell] = f"its config.json cannot be read here ({err})"
+            continue
         wanted = baseline_key(config_to_json(resolved_config(config)))
         differ = [name for name in BASELINE_FIELDS if found[name] != wanted[name]]
         if differ:

@@ -27,7 +27,7 @@ from types import TracebackType
 from typing import Literal
 from urllib.parse import quote
 
-from backflip.errors import BackflipError
+from backflip.errors import BackflipError, ResumableError
 from backflip.records import Comparison, Segment
 from backflip.storage.clip_files import load_clips, save_clips
 
@@ -39,6 +39,10 @@ TrainerState = Literal["starting", "waiting for labels", "training", "finished"]
 
 class LabelStoreError(BackflipError, ValueError):
     """A label store that cannot be opened or used as asked."""
+
+
+class LabelStoreFullError(LabelStoreError, ResumableError):
+    """The disk filled while writing: every answer committed before is kept."""
 
 
 class AnsweredMeanwhile(LabelStoreError):
@@ -254,15 +258,17 @@ class LabelStore:
                 yield conn
                 conn.execute("COMMIT")
             except sqlite3.OperationalError as err:
-                conn.execute("ROLLBACK")
+                with contextlib.suppress(sqlite3.OperationalError):  # SQLite may have already
+                    conn.execute("ROLLBACK")
                 if "full" in str(err):  # SQLITE_FULL: "database or disk is full"
-                    raise LabelStoreError(
+                    raise LabelStoreFullError(
                         f"no space left on device while writing {self.db_path}: free space "
                         "and run the same command with --resume (every answer so far is kept)"
                     ) from None
                 raise
             except BaseException:
-                conn.execute("ROLLBACK")
+                with contextlib.suppress(sqlite3.OperationalError):
+                    conn.execute("ROLLBACK")
                 raise
 
     def close(self) -> None:

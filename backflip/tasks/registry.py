@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import warnings
 from importlib import metadata
 
 from backflip.tasks.base import Task
@@ -25,17 +26,32 @@ _TASKS: dict[str, str] = {}
 
 def register_task(env_ids: tuple[str, ...], task: str) -> None:
     """Names ``task`` (``"module:attribute"``, a :class:`Task` subclass) as the task of
-    each of ``env_ids``."""
+    each of ``env_ids``; ``ValueError`` for an env id that has another task."""
     for env_id in env_ids:
+        if _TASKS.get(env_id, task) != task:
+            raise ValueError(f"{env_id} already has the task {_TASKS[env_id]}, not {task}")
         _TASKS[env_id] = task
 
 
 def load_plugins() -> None:
-    """Imports the built-in plug-ins and those of installed packages (once)."""
+    """Imports the built-in plug-ins and those of installed packages; one that fails to
+    load is a warning, not an error: its envs are then unknown."""
     for module in BUILT_IN:
         importlib.import_module(module)
-    for entry in metadata.entry_points(group=ENTRY_POINTS):
-        entry.load()
+    for entry in plugin_entry_points():
+        try:
+            entry.load()
+        except Exception as err:  # another package's bug must not stop every command
+            warnings.warn(
+                f"backflip: the task plug-in {entry.name} ({entry.value}) did not load: "
+                f"{type(err).__name__}: {err}",
+                stacklevel=2,
+            )
+
+
+def plugin_entry_points() -> list[metadata.EntryPoint]:
+    """The installed packages' entry points of :data:`ENTRY_POINTS`."""
+    return list(metadata.entry_points(group=ENTRY_POINTS))
 
 
 def task_for(env_id: str) -> Task:

@@ -43,9 +43,9 @@ def evaluation_horizon(config: TrainConfig) -> int:
 
 
 def segment_steps(config: TrainConfig) -> int:
-    """Clip length in env steps: ``--segment-len``, else ``--query.segment-seconds`` in
+    """Clip length in env steps: ``--query.segment-len``, else ``--query.segment-seconds`` in
     the env's steps."""
-    return config.query.steps_per_clip(env_dt(config.env))
+    return config.query.steps_per_clip(env_dt(config.env, config.env_kwargs_dict()))
 
 
 def restart_source(config: TrainConfig) -> RestartSource | None:

@@ -30,6 +30,7 @@ from backflip.agents.checkpoint import (
     set_replay_arrays,
 )
 from backflip.config import TrainConfig
+from backflip.errors import ResumableError
 from backflip.preference.reward_model import RewardModel
 from backflip.storage.atomic import atomic_savez, atomic_write, atomic_write_text
 from backflip.storage.clip_files import load_clips, save_clips
@@ -259,9 +260,13 @@ def writing(what: str) -> Iterator[None]:
             problem, fix = cause.strerror or str(cause), "fix that"
         else:
             problem, fix = f"torch could not write a file ({err})", "check the disk"
-        raise RunDirError(
+        raise CheckpointWriteError(
             f"{problem} while writing {what}: {fix} and run the same command with --resume"
         ) from None
+
+
+class CheckpointWriteError(RunDirError, ResumableError):
+    """A checkpoint that could not be written; the previous one is still ``LATEST``."""
 
 
 def _os_error(err: BaseException) -> OSError | None:

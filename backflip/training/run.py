@@ -3,8 +3,11 @@ evaluation. ``backflip train`` runs this; so do the tests."""
 
 from __future__ import annotations
 
+import contextlib
 import math
+import shutil
 import time
+from collections.abc import Iterator
 
 import numpy as np
 import torch
@@ -17,6 +20,7 @@ from backflip.agents.relabel import relabel_replay_buffer
 from backflip.agents.state_entropy import StateEntropyReward
 from backflip.config import TrainConfig
 from backflip.envs.resolve import resolved_config
+from backflip.errors import BackflipError, ResumableError
 from backflip.records import Segment
 from backflip.storage.run_dir import RunDir
 from backflip.training.build import Preferences, Run, build_run, training_horizon
@@ -31,13 +35,38 @@ def train(config: TrainConfig, device: torch.device, progress: bool = True) -> d
     of every env step, PEBBLE's distances) round differently with the thread count, so a
     run's numbers would otherwise depend on the machine's cores and ``OMP_NUM_THREADS``."""
     config = resolved_config(config)
-    with threadpool_limits(limits=1, user_api="blas"), RunDir(config.resolved_run_dir()).lock():
+    run_dir = RunDir(config.resolved_run_dir())
+    created = not run_dir.root.exists()  # by this call: only then may a failed start go
+    with (
+        threadpool_limits(limits=1, user_api="blas"),
+        run_dir.lock(),
+        removed_if_it_fails_to_start(config, created),
+    ):
         run = build_run(config, device)
         try:
             return _train(run, progress)
         finally:
             if run.preferences is not None:
                 run.preferences.store.close()
+
+
+@contextlib.contextmanager
+def removed_if_it_fails_to_start(config: TrainConfig, created: bool) -> Iterator[None]:
+    """Removes the run directory when the block fails with a :class:`BackflipError` before
+    the run's first checkpoint, so that the corrected command starts the run anew, but
+    only a directory this process ``created`` (under the run's lock), of a run whose
+    answers come from the synthetic teacher (a person's are never removed), and not after
+    a :class:`ResumableError` (a full disk: ``--resume`` continues the run)."""
+    try:
+        yield
+    except ResumableError:
+        raise
+    except BackflipError:
+        run_dir = RunDir(config.resolved_run_dir())
+        started = (run_dir.checkpoints / "LATEST").exists()
+        if created and config.oracle == "synthetic" and not started:
+            shutil.rmtree(run_dir.root, ignore_errors=True)
+        raise
 
 
 def _train(run: Run, progress: bool) -> dict[str, object]:

@@ -1,5 +1,6 @@
-"""The backflip judge: the reward terms by which ``backflip/HopperBackflip-v0`` says how
-well the Hopper backflips, and what the judge remembers of the phases in the air.
+"""The backflip judge: the reward terms by which the backflip envs
+(``backflip/HopperBackflip-v1`` and ``-v0``) say how well the Hopper backflips, and what
+the judge remembers of the phases in the air.
 
 Angles are the torso's pitch ``qpos[2]`` (rad; it falls as the Hopper turns back); one env
 step is 0.008 s.

@@ -17,6 +17,7 @@ from backflip.grid.plots import curves_png, score_png
 from backflip.grid.results import CellResult, Group, collect, groups
 from backflip.grid.spec import GridDir, GridSpec
 from backflip.grid.stats import RESAMPLES, estimate, format_score, mean
+from backflip.grid.zoo import ZOO_BENCHMARK, zoo_figure
 from backflip.tasks.registry import task_for
 
 NO_LEARNED_RUNS = "No learned runs: the grid ran without `--labels`, baselines alone."
@@ -28,7 +29,11 @@ def write_report(grid: GridDir, spec: GridSpec, made: dict[str, str]) -> Path:
     results = collect(grid, spec)
     by_budget = groups(spec, results)
     _write_csv(grid.results, results, by_budget)
-    score_png(by_budget, grid.root / "score_vs_labels.png")
+    score_plot = grid.root / "score_vs_labels.png"
+    if spec.baselines:
+        score_png(by_budget, score_plot)
+    else:  # no scores to plot
+        score_plot.unlink(missing_ok=True)
     curves_png(grid, spec, grid.root / "curves.png")
     grid.report.write_text(_markdown(made, spec, results, by_budget))
     return grid.report
@@ -148,6 +153,9 @@ Made by `{made["command"]}` with backflip {backflip.__version__} at commit
     if tasks is not None:
         body += _TASKS.format(tasks=tasks)
     body += _REST.format(reward=_reward_table(by))
+    zoo = zoo_table(results, spec.steps)
+    if zoo:
+        body += _ZOO.format(url=ZOO_BENCHMARK, zoo=zoo)
     if spec.baselines:
         body += _TIME.format(time=_time_table(by))
     return body + _problems(failed, missing)
@@ -216,6 +224,19 @@ end of each learned run, mean over seeds (per run in `results.csv`).
 {reward}
 """
 
+_ZOO = """
+## Beside the RL Baselines3 Zoo
+
+The env's own return (its registered reward, control costs included) of the final
+policy, mean over seeds with a 95% bootstrap interval, beside the return the
+[RL Baselines3 Zoo publishes]({url}) for the same algorithm on the same task, and the
+fraction of it reached. The Zoo's is one trained agent on gym's v3 env, evaluated with
+its deterministic policy in episodes that end when the Hopper or the Walker falls; ours
+play fixed-length episodes on the same policy kind.
+
+{zoo}
+"""
+
 _TIME = """
 ## Wall time
 
@@ -225,6 +246,30 @@ is learned / true-reward wall time per seed, then averaged.
 
 {time}
 """
+
+
+def zoo_table(results: list[CellResult], steps: int) -> str:
+    """Per (env, algo, arm) with a Zoo figure: our env return beside the Zoo's, in
+    Markdown; empty if the Zoo publishes none of the grid's tasks."""
+    rows: list[tuple[object, ...]] = []
+    done = [r for r in results if r.summary]
+    arms = sorted({(r.cell.env, r.cell.algo, r.cell.labels or 0) for r in done})
+    for env, algo, labels in arms:
+        zoo = zoo_figure(algo, env)
+        if zoo is None:
+            continue
+        mine = [
+            r.value("eval_env_return_mean")
+            for r in done
+            if (r.cell.env, r.cell.algo, r.cell.labels or 0) == (env, algo, labels)
+        ]
+        ours = estimate(mine, mean)
+        arm = f"{labels} labels" if labels else "true reward"
+        theirs = f"{zoo.mean_return:.1f} ± {zoo.std_return:.1f} ({zoo.env_id}, {zoo.steps:,})"
+        fraction = f"{ours.value / zoo.mean_return:.2f}"
+        rows.append((env, algo, arm, len(mine), f"{steps:,}", ours, theirs, fraction))
+    header = ("env", "algo", "reward", "seeds", "steps", "env return [95% CI]", "Zoo")
+    return _table(header + ("of the Zoo's",), rows) if rows else ""
 
 
 def _reward_table(by: list[Group]) -> str:

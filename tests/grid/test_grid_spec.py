@@ -10,10 +10,17 @@ import numpy as np
 import pytest
 
 from backflip.grid.cells import cell_config
-from backflip.grid.report import baseline_table, publish_report, score_table, write_report
+from backflip.grid.report import (
+    baseline_table,
+    publish_report,
+    score_table,
+    write_report,
+    zoo_table,
+)
 from backflip.grid.results import CellResult, Group
 from backflip.grid.spec import Cell, GridDir, GridError, GridSpec, parse_seeds
 from backflip.grid.stats import estimate, iqm, mean
+from backflip.grid.zoo import zoo_figure
 
 SPEC = GridSpec(("Hopper-v5",), ("ppo",), (10, 20), (0, 1), 512, ("--horizon", "50"))
 
@@ -185,9 +192,34 @@ def test_a_grid_without_baselines_reports_the_learned_returns_and_the_tasks_metr
     published = publish_report(grid, tmp_path / "docs" / "results" / "backflip")
     assert published.read_text() == report
     assert (published.parent / "results.csv").exists()
+    assert not (grid.root / "score_vs_labels.png").exists()  # no scores, no score plot
+    assert (grid.root / "curves.png").exists()
 
 
 def test_an_older_grid_json_has_baselines() -> None:
     data = SPEC.to_json()
     del data["baselines"]
     assert GridSpec.from_json(data).baselines
+
+
+def test_env_returns_are_set_beside_the_zoos_published_ones() -> None:
+    def run(env: str, labels: int | None, seed: int, env_return: float) -> CellResult:
+        return CellResult(Cell(env, "ppo", labels, seed), {"eval_env_return_mean": env_return})
+
+    results = [
+        run("Hopper-v5", None, 0, 2400.0),
+        run("Hopper-v5", None, 1, 2000.0),
+        run("Hopper-v5", 700, 0, 1205.0),
+        CellResult(Cell("Hopper-v5", "ppo", 700, 1), None),  # not finished: left out
+        run("backflip/HopperBackflip-v1", 900, 0, 99.0),  # not a task the Zoo publishes
+    ]
+    table = zoo_table(results, 1_000_000).splitlines()
+    assert len(table) == 4  # header, rule, true reward, 700 labels
+    # The Zoo's PPO on Hopper-v3 after 1M steps: 2410.435 ± 10.026; 2200 / 2410.4 = 0.91
+    assert table[2].startswith("| Hopper-v5 | ppo | true reward | 2 | 1,000,000 | 2200.00 [")
+    assert table[2].endswith("| 2410.4 ± 10.0 (Hopper-v3, 1,000,000) | 0.91 |")
+    assert table[3].startswith("| Hopper-v5 | ppo | 700 labels | 1 | 1,000,000 | 1205.00")
+    assert table[3].endswith("| 0.50 |")
+    assert zoo_table([run("backflip/HopperBackflip-v1", 900, 0, 99.0)], 100) == ""
+    assert zoo_figure("sac", "HalfCheetah-v5") == zoo_figure("sac", "HalfCheetah-v4")
+    assert zoo_figure("ppo", "Humanoid-v5") is None

@@ -13,7 +13,14 @@ from collections.abc import Callable
 
 import tyro
 
-from backflip.commands.args import CompareArgs, EvalArgs, GridArgs, LabelArgs, VideoArgs
+from backflip.commands.args import (
+    CompareArgs,
+    EvalArgs,
+    GridArgs,
+    LabelArgs,
+    ServeArgs,
+    VideoArgs,
+)
 from backflip.config import TrainConfig, parse_train
 from backflip.errors import BackflipError, UsageError
 
@@ -23,6 +30,7 @@ COMMANDS: dict[str, Callable[..., object]] = {
     "compare": CompareArgs,
     "video": VideoArgs,
     "label": LabelArgs,
+    "serve": ServeArgs,
     "grid": GridArgs,
 }
 
@@ -97,6 +105,10 @@ def main(argv: list[str] | None = None) -> int:
             from backflip.commands.grid import run_grid
 
             return run_grid(dataclasses.replace(args, train_flags=tuple(passed)))
+        if isinstance(args, ServeArgs):
+            from backflip.commands.serve import run_serve
+
+            return run_serve(args)
         from backflip.commands.label import run_label
 
         assert isinstance(args, LabelArgs)

@@ -78,6 +78,29 @@ class LabelArgs:
 
 
 @dataclasses.dataclass(frozen=True)
+class ServeArgs:
+    """Serve the clip comparison page of a run that trains with --oracle human, so that
+    people label it from their browsers; prints an invite link per new labeller."""
+
+    run_dir: Annotated[Path, tyro.conf.Positional]
+    """the run directory of backflip train --oracle human."""
+    host: str = "127.0.0.1"
+    """address to listen on; 0.0.0.0 for every interface (put TLS in front: README)."""
+    port: int = 8000
+    """TCP port."""
+    add_labeller: tuple[str, ...] = ()
+    """add these labellers (or give them a new secret), print their invite links and exit."""
+    width: int = 320
+    """width of each clip in pixels."""
+    height: int = 240
+    """height of each clip in pixels."""
+    threads: int = 8
+    """requests served at once."""
+    question: str | None = None
+    """the question shown above the clips; default: the env's task's."""
+
+
+@dataclasses.dataclass(frozen=True)
 class GridArgs:
     """Run a benchmark grid (envs x algos x label budgets x seeds, each with a true-reward
     baseline) as Ray tasks, and report scores with confidence intervals. Flags after `--`

@@ -456,6 +456,13 @@ class LabelStore:
                 (query_id,),
             )
 
+    def query_clips(self, query_id: int) -> tuple[int, int]:
+        """``(left_id, right_id)`` of a query; ``KeyError`` for an unknown id."""
+        rows = self._query("SELECT left_id, right_id FROM queries WHERE id = ?", (int(query_id),))
+        if not rows:
+            raise KeyError(f"no query with id {query_id}")
+        return int(rows[0][0]), int(rows[0][1])
+
     def query_status(self, query_id: int) -> str:
         """``'pending'``, ``'claimed'`` or ``'answered'``; ``KeyError`` for an unknown id."""
         query_id = int(query_id)
@@ -520,6 +527,23 @@ class LabelStore:
         """How many queries are answered (optionally not counting skipped ones)."""
         where = "status = 'answered'" + ("" if include_skipped else " AND skipped = 0")
         return int(self._query(f"SELECT COUNT(*) FROM queries WHERE {where}")[0][0])
+
+    def answer_counts(self) -> dict[str, int]:
+        """``{labeller: answers}`` of every answered query, skips included."""
+        rows = self._query(
+            "SELECT labeller, COUNT(*) FROM queries WHERE status = 'answered' GROUP BY labeller"
+        )
+        return {str(labeller): int(n) for labeller, n in rows}
+
+    def last_answered_by(self, labeller: str) -> int | None:
+        """The id of the query ``labeller`` answered last (what an undo takes back), or
+        None if none of theirs stands."""
+        rows = self._query(
+            "SELECT id FROM queries WHERE status = 'answered' AND labeller = ? "
+            "ORDER BY answered_at DESC, id DESC LIMIT 1",
+            (str(labeller),),
+        )
+        return int(rows[0][0]) if rows else None
 
     def asked_pairs(self) -> set[frozenset[int]]:
         """Every pair ever asked, in any status, so that no pair is asked twice."""

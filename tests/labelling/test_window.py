@@ -13,49 +13,15 @@ os.environ["SDL_VIDEODRIVER"] = "dummy"
 
 import numpy as np  # noqa: E402
 import pygame  # noqa: E402
+from human_runs import ENV, make_run  # noqa: E402
 
-from backflip.config import TrainConfig  # noqa: E402
-from backflip.envs.make import make_env  # noqa: E402
 from backflip.labelling.pair_source import release_orphaned_claims  # noqa: E402
 from backflip.labelling.window import HEADER, PAD, LabelWindow, ReadyPair  # noqa: E402
-from backflip.records import Comparison, Segment  # noqa: E402
+from backflip.records import Comparison  # noqa: E402
 from backflip.storage.label_store import LabelStore  # noqa: E402
 from backflip.storage.run_dir import RunDir  # noqa: E402
 
-ENV, T, W, H = "HalfCheetah-v5", 10, 96, 72
-
-
-def make_run(tmp_path, n_queries: int = 6):
-    """A run directory with real clips and ``n_queries`` pending queries."""
-    RunDir(tmp_path).write_config(TrainConfig(env=ENV, oracle="human", run_dir=tmp_path))
-    env = make_env(ENV, horizon=T * 2 * n_queries)
-    env.action_space.seed(0)
-    obs, info = env.reset(seed=0)
-    obs_l, acts, rewards, states = [obs], [], [], [info["physics_state"]]
-    for _ in range(T * 2 * n_queries):
-        action = env.action_space.sample()
-        obs, reward, _, _, info = env.step(action)
-        obs_l.append(obs)
-        acts.append(action)
-        rewards.append(info["oracle_reward"])
-        states.append(info["physics_state"])
-    store = RunDir(tmp_path).label_store()
-    ids = []
-    for k in range(2 * n_queries):
-        s = slice(k * T, k * T + T + 1)
-        seg = Segment(
-            obs=np.array(obs_l[s]),
-            acts=np.array(acts[k * T : k * T + T]),
-            oracle_rewards=np.array(rewards[k * T : k * T + T]),
-            states=np.array(states[s]),
-            env_id=ENV,
-            seed=0,
-            episode=0,
-            start_step=k * T,
-        )
-        ids.append(store.add_segment(seg))
-    queries = [store.add_query(ids[2 * q], ids[2 * q + 1]) for q in range(n_queries)]
-    return store, queries
+W, H = 96, 72
 
 
 def scripted(events):

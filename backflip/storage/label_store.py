@@ -463,6 +463,15 @@ class LabelStore:
             raise KeyError(f"no query with id {query_id}")
         return int(rows[0][0]), int(rows[0][1])
 
+    def pending_clips(self, limit: int) -> list[int]:
+        """The clip ids of the ``limit`` oldest pending queries, in the order they will be
+        handed out (what to render ahead)."""
+        rows = self._query(
+            "SELECT left_id, right_id FROM queries WHERE status = 'pending' ORDER BY id LIMIT ?",
+            (int(limit),),
+        )
+        return [int(seg_id) for pair in rows for seg_id in pair]
+
     def query_status(self, query_id: int) -> str:
         """``'pending'``, ``'claimed'`` or ``'answered'``; ``KeyError`` for an unknown id."""
         query_id = int(query_id)

@@ -25,6 +25,8 @@ from backflip.web.labellers import Labellers
 COOKIE = "backflip_labeller"
 MAX_BODY = 1024  # bytes: the largest request, an answer, is under 100
 CLIP_WAIT_S = 60.0
+RENDER_AHEAD = 2
+"""Pending pairs whose clips are rendered while the first is being looked at."""
 CHOICES: dict[str, float | None] = {"left": 1.0, "right": 0.0, "equal": 0.5, "skip": None}
 STATIC = {"page.js": "text/javascript", "page.css": "text/css"}
 HEADERS = {
@@ -134,7 +136,7 @@ def create_app(store: LabelStore, labellers: Labellers, clips: ClipCache, questi
                 return jsonify({"query_id": None, **state(g.labeller)})
             query_id = claimed[0]
         left, right = store.query_clips(query_id)
-        clips.request(left, right)
+        clips.request(left, right, *store.pending_clips(RENDER_AHEAD))
         return jsonify({"query_id": query_id, "left": left, "right": right, **state(g.labeller)})
 
     @app.get("/clips/<int:seg_id>.mp4")

@@ -4,6 +4,7 @@ queue with clips rendered from their physics states."""
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -60,6 +61,13 @@ def test_a_labeller_logs_in_sees_the_pairs_clips_and_answers(served: Served) -> 
     assert state.status_code == 200 and state.get_json()["yours"] == 1
     (answer,) = served.store.comparisons()
     assert (answer.label, answer.source, answer.labeller) == (1.0, "human", "ada")
+    # the next pairs' clips were rendered while this one was looked at
+    ahead = served.store.query_clips(served.queries[1])
+    cached = Path(served.store.db_path).parent / "web" / "clips"
+    deadline = time.monotonic() + 60
+    while not all((cached / f"{i:08d}.mp4").exists() for i in ahead):
+        assert time.monotonic() < deadline, "the next pair was not rendered ahead"
+        time.sleep(0.1)
     assert (answer.left_id, answer.right_id) == (pair["left"], pair["right"])
 
 

@@ -36,12 +36,13 @@ def main() -> None:
     parser.add_argument("--labellers", type=int, default=20)
     parser.add_argument("--labels", type=int, default=500)
     parser.add_argument("--steps", type=int, default=20480, help="the trainer's env steps")
+    parser.add_argument("--render-processes", type=int, default=1)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        run(Path(tmp) / "run", args.labellers, args.labels, args.steps)
+        run(Path(tmp) / "run", args.labellers, args.labels, args.steps, args.render_processes)
 
 
-def run(run_dir: Path, n_labellers: int, labels: int, steps: int) -> None:
+def run(run_dir: Path, n_labellers: int, labels: int, steps: int, render_processes: int) -> None:
     env = {**os.environ, "MUJOCO_GL": os.environ.get("MUJOCO_GL", "egl")}
     train = [
         *CLI, "train", "--env", "HalfCheetah-v5", "--algo", "ppo", "--steps", str(steps),
@@ -59,7 +60,8 @@ def run(run_dir: Path, n_labellers: int, labels: int, steps: int) -> None:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     server = subprocess.Popen(
-        [*CLI, "serve", str(run_dir), "--port", str(port), "--threads", str(n_labellers)],
+        [*CLI, "serve", str(run_dir), "--port", str(port), "--threads", str(n_labellers)]
+        + ["--render-processes", str(render_processes)],
         env=env,
         stdout=subprocess.PIPE,
         text=True,

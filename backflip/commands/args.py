@@ -96,6 +96,9 @@ class ServeArgs:
     """height of each clip in pixels."""
     threads: int = 8
     """requests served at once."""
+    render_processes: int = 1
+    """processes rendering clips, each taking a CPU core while it draws; more keep up with
+    more labellers where there are cores to spare."""
     question: str | None = None
     """the question shown above the clips; default: the env's task's."""
 

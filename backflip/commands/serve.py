@@ -21,8 +21,8 @@ def run_serve(args: ServeArgs) -> int:
         raise UsageError(f"--port must be 1 to 65535, got {args.port}")
     if args.width < 16 or args.height < 16:
         raise UsageError("--width and --height must be at least 16")
-    if args.threads < 1:
-        raise UsageError("--threads must be at least 1")
+    if args.threads < 1 or args.render_processes < 1:
+        raise UsageError("--threads and --render-processes must be at least 1")
     run_dir = RunDir(args.run_dir)
     config = run_dir.read_config()
     if config.reward != "learned" or config.oracle != "human":
@@ -63,7 +63,9 @@ def _serve(args: ServeArgs, run_dir: RunDir, store: LabelStore, labellers: Label
     config = run_dir.read_config()
     fps = max(1, round(1 / env_dt(config.env, config.env_kwargs_dict())))
     clips = run_dir.root / "web" / "clips"
-    cache = ClipCache(clips, store, config.env, args.width, args.height, fps)
+    cache = ClipCache(
+        clips, store, config.env, args.width, args.height, fps, processes=args.render_processes
+    )
     app = create_app(store, labellers, cache, args.question or task_for(config.env).question)
     try:
         server = waitress.create_server(app, host=args.host, port=args.port, threads=args.threads)

@@ -3,11 +3,14 @@ physics states into ``RUN_DIR/web/clips/NNNNNNNN.mp4`` and kept there."""
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
+import multiprocessing
 import os
-import queue
 import threading
 from pathlib import Path
+
+import numpy as np
 
 from backflip.envs.render import ClipRenderer
 from backflip.storage.label_store import LabelStore
@@ -15,8 +18,9 @@ from backflip.video.frames import write_video
 
 
 class ClipCache:
-    """Renders clips in one background thread (an OpenGL context belongs to the thread that
-    made it), oldest request first; a finished file is renamed into place whole.
+    """Renders clips in worker processes, each with its own renderer (MuJoCo's offscreen
+    contexts can't be made in two threads of one process at once), oldest request first;
+    a finished file is renamed into place whole.
 
     Args:
         folder: where the MP4s are kept.
@@ -25,22 +29,30 @@ class ClipCache:
         width, height: frame size in pixels.
         fps: frames per second of the videos (the env's steps per second plays them in
             real time).
+        processes: render processes (software rendering takes a CPU core each).
     """
 
     def __init__(
-        self, folder: Path, store: LabelStore, env_id: str, width: int, height: int, fps: int
+        self,
+        folder: Path,
+        store: LabelStore,
+        env_id: str,
+        width: int,
+        height: int,
+        fps: int,
+        processes: int = 1,
     ) -> None:
         self.folder = Path(folder)
         self.folder.mkdir(parents=True, exist_ok=True)
-        self.store, self.env_id = store, env_id
-        self.width, self.height, self.fps = width, height, fps
-        self.error: BaseException | None = None
-        self._requests: queue.Queue[int] = queue.Queue()
-        self._asked: set[int] = set()
-        self._done = threading.Condition()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._work, name="clip-cache", daemon=True)
-        self._thread.start()
+        self.store = store
+        self._lock = threading.Lock()
+        self._rendering: dict[int, concurrent.futures.Future[None]] = {}
+        self._pool = concurrent.futures.ProcessPoolExecutor(
+            processes,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_start_renderer,
+            initargs=(env_id, width, height, fps),
+        )
 
     def path(self, seg_id: int) -> Path:
         """Where clip ``seg_id``'s MP4 is kept (an int names it: no request reaches a path)."""
@@ -48,50 +60,49 @@ class ClipCache:
 
     def request(self, *seg_ids: int) -> None:
         """Asks for clips to be rendered ahead of their first view (cached ones are not)."""
-        with self._done:
+        with self._lock:
             for seg_id in map(int, seg_ids):
-                if seg_id not in self._asked and not self.path(seg_id).exists():
-                    self._asked.add(seg_id)
-                    self._requests.put(seg_id)
+                path = self.path(seg_id)
+                if seg_id not in self._rendering and not path.exists():
+                    states = self.store.load_segment(seg_id).states
+                    self._rendering[seg_id] = self._pool.submit(_render, states, path)
 
     def wait(self, seg_id: int, timeout: float) -> Path | None:
         """Clip ``seg_id``'s MP4, rendering it if need be; None if not ready in ``timeout``
         seconds. Raises ``RuntimeError`` if rendering failed."""
         self.request(seg_id)
-        path = self.path(seg_id)
-        with self._done:
-            self._done.wait_for(lambda: path.exists() or self.error is not None, timeout)
-        if self.error is not None:
-            raise RuntimeError(f"rendering clips failed: {self.error}") from self.error
-        return path if path.exists() else None
+        with self._lock:
+            rendering = self._rendering.get(int(seg_id))
+        if rendering is not None:
+            try:
+                rendering.result(timeout)
+            except concurrent.futures.TimeoutError:
+                return None
+            except Exception as err:
+                raise RuntimeError(f"rendering clip {seg_id} failed: {err}") from err
+            with self._lock:
+                self._rendering.pop(int(seg_id), None)
+        return self.path(seg_id)
 
     def close(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=10)
+        self._pool.shutdown(wait=True, cancel_futures=True)
 
-    def _work(self) -> None:
-        try:
-            renderer = ClipRenderer(self.env_id, self.width, self.height)
-            while not self._stop.is_set():
-                try:
-                    seg_id = self._requests.get(timeout=0.1)
-                except queue.Empty:
-                    continue
-                path = self.path(seg_id)
-                if not path.exists():
-                    frames = renderer.render(self.store.load_segment(seg_id).states)
-                    tmp = path.with_name(f".{path.stem}.tmp.mp4")
-                    try:
-                        write_video(tmp, [frames], fps=self.fps)
-                        os.replace(tmp, path)
-                    finally:
-                        with contextlib.suppress(OSError):
-                            tmp.unlink()
-                with self._done:
-                    self._asked.discard(seg_id)
-                    self._done.notify_all()
-            renderer.close()
-        except BaseException as err:  # surfaced to requests by wait()
-            with self._done:
-                self.error = err
-                self._done.notify_all()
+
+_worker: list[tuple[ClipRenderer, int]] = []
+"""The render process's renderer and frame rate, once it has started."""
+
+
+def _start_renderer(env_id: str, width: int, height: int, fps: int) -> None:
+    _worker.append((ClipRenderer(env_id, width, height), fps))
+
+
+def _render(states: np.ndarray, path: Path) -> None:
+    """In a render process: draws ``(T + 1, 1 + nq + nv)`` states into ``path``."""
+    renderer, fps = _worker[0]
+    tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp.mp4")
+    try:
+        write_video(tmp, [renderer.render(states)], fps=fps)
+        os.replace(tmp, path)
+    finally:
+        with contextlib.suppress(OSError):
+            tmp.unlink()

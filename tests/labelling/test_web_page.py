@@ -43,7 +43,7 @@ def served(tmp_path: Path) -> Iterator[Served]:
     store, queries = make_run(tmp_path, n_queries=4)
     labellers = Labellers(tmp_path / "web" / "labellers.json")
     secrets = {name: labellers.add(name) for name in ("ada", "bob")}
-    cache = ClipCache(tmp_path / "web" / "clips", store, ENV, 64, 48, fps=20)
+    cache = ClipCache(tmp_path / "web" / "clips", store, ENV, 64, 48, fps=20, processes=2)
     yield Served(create_app(store, labellers, cache, "Which runs better?"), store, queries, secrets)
     cache.close()
     store.close()

@@ -52,6 +52,8 @@ def make_agent(
             learning_rate=sac.learning_rate,
             gamma=sac.gamma,
             tau=sac.tau,
+            ent_coef=f"auto_{sac.init_temperature}",
+            target_update_interval=sac.target_update_interval,
             policy_kwargs={"net_arch": list(sac.hidden)},
             seed=seed,
             device=device,

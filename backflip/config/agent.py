@@ -101,9 +101,21 @@ class SACConfig:
     """target network update rate."""
     hidden: tuple[int, ...] = (256, 256)
     """hidden layer sizes of the actor and the critics."""
+    init_temperature: float = 1.0
+    """the entropy coefficient at the start (it is learned from there)."""
+    target_update_interval: int = 1
+    """gradient steps between updates of the target critics."""
 
     def __post_init__(self) -> None:
         require(self.n_envs >= 1, "--agent.sac.n-envs must be at least 1")
+        require(
+            self.init_temperature > 0 and finite(self.init_temperature),
+            "--agent.sac.init-temperature must be a finite number > 0",
+        )
+        require(
+            self.target_update_interval >= 1,
+            "--agent.sac.target-update-interval must be at least 1",
+        )
         require(self.learning_starts >= 0, "--agent.sac.learning-starts must be >= 0")
         require(
             self.buffer_size is None or self.buffer_size >= 1,

@@ -8,11 +8,11 @@ from typing import Any
 
 from backflip.config.preference import ExploreConfig
 
-FORMAT = 11
+FORMAT = 12
 """Version of the run-directory layout, saved in ``config.json``. Runs of format 1
 (before the configuration was saved whole) have no ``format`` key; format 2 had no
 ``--costs`` and no observation normalization, format 3 no reward normalization, format 4
-no shared hold-out and re-standardization settings; formats 5-10 are upgraded below."""
+no shared hold-out and re-standardization settings; formats 5-11 are upgraded below."""
 
 ABLATION_FIELDS = ("shared_holdout", "restandardize", "adapt_l2")
 """The reward-training fields that format 11 moved into ``ablation``."""
@@ -23,7 +23,8 @@ def upgraded(data: dict[str, Any]) -> dict[str, Any]:
     value is what its version did (format 5: ``alive``, ``schedule.human_pace``; format
     6: ``env_kwargs``; format 7: ``explore``, SURF's fields, ``restarts``; format 8:
     ``query.top_share``; format 9: ``restarts_from``; format 10: ``preset``, ``config``
-    and the ``ablation`` group, whose fields were ``reward_training``'s); any other one
+    and the ``ablation`` group, whose fields were ``reward_training``'s; format 11: SAC's
+    ``init_temperature`` and ``target_update_interval``, SB3's defaults); any other one
     unchanged."""
     if data.get("format") == 5 and isinstance(data.get("schedule"), dict):
         schedule = {**data["schedule"], "human_pace": False}
@@ -57,4 +58,8 @@ def upgraded(data: dict[str, Any]) -> dict[str, Any]:
             "reward_training": training,
             "ablation": ablation,
         }
+    agent = data.get("agent")
+    if data.get("format") == 11 and isinstance(agent, dict) and isinstance(agent.get("sac"), dict):
+        sac = {"init_temperature": 1.0, "target_update_interval": 1, **agent["sac"]}
+        data = {**data, "format": 12, "agent": {**agent, "sac": sac}}
     return data

@@ -23,7 +23,13 @@ STEPS = 20
 
 def main() -> None:
     figures = {}
-    for domain, task in (("walker", "walk"), ("walker", "run"), ("cheetah", "run")):
+    for domain, task in (
+        ("walker", "walk"),
+        ("walker", "run"),
+        ("cheetah", "run"),
+        ("quadruped", "walk"),
+        ("quadruped", "run"),
+    ):
         env = suite.load(domain, task, task_kwargs={"random": 5})
         env.reset()
         start = np.concatenate([env.physics.data.qpos, env.physics.data.qvel])

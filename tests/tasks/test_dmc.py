@@ -28,6 +28,8 @@ REFERENCE = json.loads((Path(__file__).parent / "dmc_reference.json").read_text(
         ("dmc/walker_walk-v0", "walker_walk"),
         ("dmc/walker_run-v0", "walker_run"),
         ("dmc/cheetah_run-v0", "cheetah_run"),
+        ("dmc/quadruped_walk-v0", "quadruped_walk"),
+        ("dmc/quadruped_run-v0", "quadruped_run"),
     ],
 )
 def test_episodes_start_and_go_as_dm_controls_own(env_id: str, name: str) -> None:

@@ -13,10 +13,12 @@ import gymnasium as gym
 from backflip.tasks.registry import register_task
 
 _ENVS: dict[str, tuple[str, dict[str, Any]]] = {
-    "dmc/walker_stand-v0": ("WalkerEnv", {"move_speed": 0.0}),
-    "dmc/walker_walk-v0": ("WalkerEnv", {"move_speed": 1.0}),
-    "dmc/walker_run-v0": ("WalkerEnv", {"move_speed": 8.0}),
-    "dmc/cheetah_run-v0": ("CheetahEnv", {}),
+    "dmc/walker_stand-v0": ("env:WalkerEnv", {"move_speed": 0.0}),
+    "dmc/walker_walk-v0": ("env:WalkerEnv", {"move_speed": 1.0}),
+    "dmc/walker_run-v0": ("env:WalkerEnv", {"move_speed": 8.0}),
+    "dmc/cheetah_run-v0": ("env:CheetahEnv", {}),
+    "dmc/quadruped_walk-v0": ("quadruped:QuadrupedEnv", {"desired_speed": 0.5}),
+    "dmc/quadruped_run-v0": ("quadruped:QuadrupedEnv", {"desired_speed": 5.0}),
 }
 DMC_ENVS = tuple(_ENVS)
 
@@ -24,7 +26,7 @@ for _env_id, (_class, _kwargs) in _ENVS.items():
     if _env_id not in gym.registry:
         gym.register(
             _env_id,
-            entry_point=f"backflip.tasks.dmc.env:{_class}",
+            entry_point=f"backflip.tasks.dmc.{_class}",
             max_episode_steps=1000,
             kwargs=_kwargs,
         )

@@ -49,20 +49,26 @@ class DMCEnv(MujocoEnv):
 
     metadata = {"render_modes": ["human", "rgb_array", "depth_array"]}
 
-    def __init__(self, model: str, frame_skip: int, obs_size: int, **kwargs: Any) -> None:
-        observation_space = spaces.Box(-np.inf, np.inf, (obs_size,), np.float64)
-        self.metadata = {**self.metadata, "render_fps": 0}
+    def __init__(self, model: str, frame_skip: int, **kwargs: Any) -> None:
         path = suite_model(model)
-        timestep = mujoco.MjModel.from_xml_path(str(path)).opt.timestep
-        self.metadata["render_fps"] = int(np.round(1.0 / (timestep * frame_skip)))
+        timestep = self.load_model(path).opt.timestep
+        self.metadata = {**self.metadata, "render_fps": int(np.round(1 / (timestep * frame_skip)))}
         MujocoEnv.__init__(
-            self,
-            str(path),
-            frame_skip,
-            observation_space=observation_space,
-            default_camera_config=CAMERA,
-            **kwargs,
+            self, str(path), frame_skip, None, default_camera_config=CAMERA, **kwargs
         )
+        mujoco.mj_forward(self.model, self.data)
+        size = len(self.observation())
+        self.observation_space = spaces.Box(-np.inf, np.inf, (size,), np.float64)
+
+    def load_model(self, path: Path) -> mujoco.MjModel:
+        """The task's model from DMC's XML file (a task may edit it first)."""
+        return mujoco.MjModel.from_xml_path(str(path))
+
+    def _initialize_simulation(self) -> tuple[mujoco.MjModel, mujoco.MjData]:
+        model = self.load_model(Path(self.fullpath))
+        model.vis.global_.offwidth = max(model.vis.global_.offwidth, self.width)
+        model.vis.global_.offheight = max(model.vis.global_.offheight, self.height)
+        return model, mujoco.MjData(model)
 
     def _set_action_space(self) -> spaces.Box:
         low, high = self.model.actuator_ctrlrange.copy().astype(np.float32).T
@@ -127,7 +133,7 @@ class WalkerEnv(DMCEnv):
 
     def __init__(self, move_speed: float = 1.0, **kwargs: Any) -> None:
         self.move_speed = move_speed
-        super().__init__("walker", frame_skip=10, obs_size=24, **kwargs)
+        super().__init__("walker", frame_skip=10, **kwargs)
 
     def initialize_episode(self) -> None:
         randomize_joints(self.model, self.data, self.np_random)
@@ -160,7 +166,7 @@ class CheetahEnv(DMCEnv):
     RUN_SPEED = 10.0
 
     def __init__(self, **kwargs: Any) -> None:
-        super().__init__("cheetah", frame_skip=1, obs_size=17, **kwargs)
+        super().__init__("cheetah", frame_skip=1, **kwargs)
 
     def initialize_episode(self) -> None:
         limited = self.model.jnt_limited == 1

@@ -17,6 +17,8 @@ $(STAMP): pyproject.toml constraints.txt
 	# The CPU build of torch keeps the venv small; a machine with CUDA can install torch first.
 	$(PY) -c "import torch" 2>/dev/null || $(PY) -m pip install -q "torch==2.13.0" || $(PY) -m pip install -q torch
 	$(PY) -m pip install -q -e ".[dev]" -c constraints.txt
+	@# Meta-World pins an older MuJoCo and runs on ours (backflip/tasks/meta_world/env.py).
+	$(PY) -m pip install -q --no-deps "metaworld==3.1.1"
 	touch $(STAMP)
 
 install: $(STAMP)

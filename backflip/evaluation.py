@@ -49,6 +49,7 @@ def episode_returns(
     task = task_for(config.env)
     returns, env_return = np.zeros(episodes), np.zeros(episodes)
     metrics = {metric.name: np.zeros(episodes) for metric in task.metrics}
+    from_info = {m.name: m.info_key for m in task.metrics if m.info_key is not None}
     for ep in range(episodes):
         obs, info = env.reset(seed=seed + ep)
         states = [info["physics_state"]]
@@ -60,8 +61,10 @@ def episode_returns(
             env_return[ep] += float(info["env_reward"])
             if metrics:
                 states.append(info["physics_state"])
+            for name, key in from_info.items():
+                metrics[name][ep] = max(metrics[name][ep], float(info[key]))
             done = terminated or truncated
-        if metrics:
+        if len(from_info) < len(metrics):
             for name, value in task.episode_metrics(np.stack(states)).items():
                 metrics[name][ep] = value
     env.close()

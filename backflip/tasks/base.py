@@ -32,6 +32,9 @@ class Metric:
     """summary key, e.g. ``success_rate``."""
     label: str
     """a few words for printed lines, e.g. ``success rate``."""
+    info_key: str | None = None
+    """if set, the metric of an episode is the largest ``info[info_key]`` of its steps
+    (a success flag: whether it happened), not :meth:`Task.episode_metrics`'s."""
 
 
 class RestartSource(Protocol):

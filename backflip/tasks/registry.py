@@ -16,7 +16,7 @@ from importlib import metadata
 
 from backflip.tasks.base import Task
 
-BUILT_IN = ("backflip.tasks.hopper_backflip", "backflip.tasks.dmc")
+BUILT_IN = ("backflip.tasks.hopper_backflip", "backflip.tasks.dmc", "backflip.tasks.meta_world")
 """Plug-in modules shipped with backflip."""
 ENTRY_POINTS = "backflip.tasks"
 """The entry-point group of other packages' plug-ins (a module to import)."""

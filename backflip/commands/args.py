@@ -90,6 +90,12 @@ class ServeArgs:
     """TCP port."""
     add_labeller: tuple[str, ...] = ()
     """add these labellers (or give them a new secret), print their invite links and exit."""
+    public_url: str | None = None
+    """the address people open, for the invite links (e.g. https://labels.example.org);
+    default: http://HOST:PORT."""
+    behind_proxy: bool = False
+    """trust X-Forwarded-* headers from a reverse proxy on this machine (127.0.0.1), which
+    marks the login cookie Secure when the proxy speaks HTTPS."""
     width: int = 320
     """width of each clip in pixels."""
     height: int = 240

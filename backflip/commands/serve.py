@@ -33,13 +33,13 @@ def run_serve(args: ServeArgs) -> int:
     labellers = Labellers(run_dir.root / "web" / "labellers.json")
     if args.add_labeller:
         for name in args.add_labeller:
-            print(f"{name}: {invite_link(args.host, args.port, labellers.add(name))}")
+            print(f"{name}: {invite_link(args, labellers.add(name))}")
         return 0
     if not run_dir.labels.exists():
         raise UsageError(f"{args.run_dir} has no label store yet: start its backflip train first")
     if not labellers.names():
         name = default_labeller()
-        print(f"{name}: {invite_link(args.host, args.port, labellers.add(name))}")
+        print(f"{name}: {invite_link(args, labellers.add(name))}")
     else:
         print(
             f"labellers: {', '.join(labellers.names())} (their invite links were printed when "
@@ -57,7 +57,7 @@ def run_serve(args: ServeArgs) -> int:
 def _serve(args: ServeArgs, run_dir: RunDir, store: LabelStore, labellers: Labellers) -> None:
     import waitress
 
-    from backflip.web.app import create_app
+    from backflip.web.app import MAX_BODY, create_app
     from backflip.web.clip_cache import ClipCache
 
     config = run_dir.read_config()
@@ -68,7 +68,20 @@ def _serve(args: ServeArgs, run_dir: RunDir, store: LabelStore, labellers: Label
     )
     app = create_app(store, labellers, cache, args.question or task_for(config.env).question)
     try:
-        server = waitress.create_server(app, host=args.host, port=args.port, threads=args.threads)
+        proxy: dict[str, object] = {}
+        if args.behind_proxy:
+            proxy = {
+                "trusted_proxy": "127.0.0.1",
+                "trusted_proxy_headers": {"x-forwarded-proto", "x-forwarded-host"},
+            }
+        server = waitress.create_server(
+            app,
+            host=args.host,
+            port=args.port,
+            threads=args.threads,
+            max_request_body_size=MAX_BODY + 1,  # waitress refuses bodies of this size or more
+            **proxy,
+        )
     except OSError as err:
         cache.close()
         raise UsageError(f"cannot listen on {args.host}:{args.port} ({err.strerror})") from None
@@ -80,11 +93,15 @@ def _serve(args: ServeArgs, run_dir: RunDir, store: LabelStore, labellers: Label
         cache.close()
 
 
-def invite_link(host: str, port: int, secret: str) -> str:
-    """The page's address with the labeller's secret after ``#`` (browsers never send
-    that part to a server, so it stays out of logs and proxies)."""
-    shown = socket.gethostname() if host in ("0.0.0.0", "::") else host
-    return f"http://{shown}:{port}/#{secret}"
+def invite_link(args: ServeArgs, secret: str) -> str:
+    """The page's address (``--public-url``, or the host and port) with the labeller's
+    secret after ``#`` (browsers never send that part to a server, so it stays out of
+    logs and proxies)."""
+    if args.public_url:
+        return f"{args.public_url.rstrip('/')}/#{secret}"
+    host = socket.gethostname() if args.host in ("0.0.0.0", "::") else args.host
+    host = f"[{host}]" if ":" in host else host
+    return f"http://{host}:{args.port}/#{secret}"
 
 
 def _release_own_claims(store: LabelStore) -> None:

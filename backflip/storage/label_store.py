@@ -54,6 +54,10 @@ class AnsweredMeanwhile(LabelStoreError):
         self.query_id, self.labeller = query_id, labeller
 
 
+class ClaimLost(LabelStoreError):
+    """An answer for a query its giver no longer holds (the claim went to another)."""
+
+
 @dataclasses.dataclass(frozen=True)
 class TrainerStatus:
     """What the trainer of a run tells the labelling windows, through the store."""
@@ -383,6 +387,17 @@ class LabelStore:
             )
             return int(row[0]), int(row[1]), int(row[2])
 
+    def touch_claim(self, query_id: int, claimant: str) -> bool:
+        """Renews ``claimant``'s claim of ``query_id`` (someone is still looking at it, so
+        it does not go stale); False if they no longer hold it."""
+        with self._write() as conn:
+            cur = conn.execute(
+                "UPDATE queries SET claimed_at = ? WHERE id = ? AND status = 'claimed' "
+                "AND claimed_by = ?",
+                (time.time(), int(query_id), str(claimant)),
+            )
+            return cur.rowcount == 1
+
     def release(self, query_id: int, claimant: str | None = None) -> None:
         """Returns a claimed, unanswered query to ``pending`` (a window closing early); with
         ``claimant``, only while it holds the claim (not once another took a stale one)."""
@@ -396,24 +411,25 @@ class LabelStore:
                 params,
             )
 
-    def answer(self, query_id: int, comparison: Comparison) -> None:
+    def answer(self, query_id: int, comparison: Comparison, claimant: str | None = None) -> None:
         """Stores the answer to a pending or claimed query, committed at once.
 
         ``comparison`` must name the query's two clips, in either order (a swapped one is
         stored with its label flipped). The first answer stands: a window whose stale claim
         another took may still answer first. Raises ``KeyError`` for an unknown query,
         ``ValueError`` for other clips and :class:`AnsweredMeanwhile` for a query already
-        answered.
+        answered. With ``claimant``, only while it holds the claim (:class:`ClaimLost`
+        otherwise): the web page's labellers answer only what they were handed.
         """
         query_id = int(query_id)
         with self._write() as conn:
             row = conn.execute(
-                "SELECT left_id, right_id, status, labeller FROM queries WHERE id = ?",
+                "SELECT left_id, right_id, status, labeller, claimed_by FROM queries WHERE id = ?",
                 (query_id,),
             ).fetchone()
             if row is None:
                 raise KeyError(f"no query with id {query_id}")
-            left_id, right_id, status, answered_by = row
+            left_id, right_id, status, answered_by, holder = row
             label = comparison.label
             if (comparison.left_id, comparison.right_id) == (right_id, left_id):
                 label = None if label is None else 1.0 - float(label)
@@ -424,6 +440,8 @@ class LabelStore:
                 )
             if status == "answered":
                 raise AnsweredMeanwhile(query_id, str(answered_by))
+            if claimant is not None and (status != "claimed" or holder != claimant):
+                raise ClaimLost(f"query {query_id} is not held by {claimant}")
             conn.execute(
                 "UPDATE queries SET status = 'answered', label = ?, skipped = ?, source = ?, "
                 "labeller = ?, answered_at = ? WHERE id = ?",
@@ -437,18 +455,24 @@ class LabelStore:
                 ),
             )
 
-    def undo(self, query_id: int) -> None:
-        """Returns an answered query to ``pending`` and forgets its answer.
+    def undo(self, query_id: int, labeller: str | None = None) -> None:
+        """Returns an answered query to ``pending`` and forgets its answer; with
+        ``labeller``, only an answer of theirs.
 
-        Raises ``KeyError`` for an unknown query, ``ValueError`` if it is not answered.
+        Raises ``KeyError`` for an unknown query, ``ValueError`` if it is not answered (by
+        ``labeller``).
         """
         query_id = int(query_id)
         with self._write() as conn:
-            row = conn.execute("SELECT status FROM queries WHERE id = ?", (query_id,)).fetchone()
+            row = conn.execute(
+                "SELECT status, labeller FROM queries WHERE id = ?", (query_id,)
+            ).fetchone()
             if row is None:
                 raise KeyError(f"no query with id {query_id}")
             if row[0] != "answered":
                 raise ValueError(f"query {query_id} is {row[0]}, not answered")
+            if labeller is not None and row[1] != labeller:
+                raise ValueError(f"query {query_id} was answered by {row[1]}, not {labeller}")
             conn.execute(
                 "UPDATE queries SET status = 'pending', claimed_by = NULL, claimed_at = NULL, "
                 "label = NULL, skipped = NULL, source = NULL, labeller = NULL, "
@@ -543,16 +567,6 @@ class LabelStore:
             "SELECT labeller, COUNT(*) FROM queries WHERE status = 'answered' GROUP BY labeller"
         )
         return {str(labeller): int(n) for labeller, n in rows}
-
-    def last_answered_by(self, labeller: str) -> int | None:
-        """The id of the query ``labeller`` answered last (what an undo takes back), or
-        None if none of theirs stands."""
-        rows = self._query(
-            "SELECT id FROM queries WHERE status = 'answered' AND labeller = ? "
-            "ORDER BY answered_at DESC, id DESC LIMIT 1",
-            (str(labeller),),
-        )
-        return int(rows[0][0]) if rows else None
 
     def asked_pairs(self) -> set[frozenset[int]]:
         """Every pair ever asked, in any status, so that no pair is asked twice."""

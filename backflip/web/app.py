@@ -8,9 +8,12 @@ the JSON body, never paths; request bodies are small and JSON only.
 
 from __future__ import annotations
 
+import collections
 import functools
+import logging
 import os
 import socket
+import threading
 from collections.abc import Callable
 from importlib import resources
 from typing import Any
@@ -18,7 +21,7 @@ from typing import Any
 from flask import Flask, Response, abort, g, jsonify, request, send_file
 
 from backflip.records import Comparison
-from backflip.storage.label_store import AnsweredMeanwhile, LabelStore
+from backflip.storage.label_store import AnsweredMeanwhile, ClaimLost, LabelStore
 from backflip.web.clip_cache import ClipCache
 from backflip.web.labellers import Labellers
 
@@ -48,6 +51,9 @@ def create_app(store: LabelStore, labellers: Labellers, clips: ClipCache, questi
     """The app; ``store`` is shared by its threads (it serializes its own access)."""
     app = Flask(__name__, static_folder=None)
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
+    claiming: dict[str, threading.Lock] = collections.defaultdict(threading.Lock)
+    answered_here: dict[str, list[int]] = collections.defaultdict(list)
+    """What each labeller answered through this server, newest last: what undo takes back."""
 
     def labeller_only(view: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(view)
@@ -126,17 +132,22 @@ def create_app(store: LabelStore, labellers: Labellers, clips: ClipCache, questi
     @app.post("/api/next")
     @labeller_only
     def next_query() -> Any:
-        """The query this labeller holds, or a newly claimed one; ``query_id`` null when
-        nothing waits."""
+        """The query this labeller holds (its claim renewed: the page asks again while it
+        shows the pair), or a newly claimed one; ``query_id`` null when nothing waits."""
         _json_body()
-        query_id = held(g.labeller)
-        if query_id is None:
-            claimed = store.claim_query(claimant(g.labeller))
-            if claimed is None:
-                return jsonify({"query_id": None, **state(g.labeller)})
-            query_id = claimed[0]
+        with claiming[g.labeller]:  # two tabs of one labeller claim one query, not two
+            query_id = held(g.labeller)
+            if query_id is None or not store.touch_claim(query_id, claimant(g.labeller)):
+                claimed = store.claim_query(claimant(g.labeller))
+                if claimed is None:
+                    return jsonify({"query_id": None, **state(g.labeller)})
+                query_id = claimed[0]
         left, right = store.query_clips(query_id)
-        clips.request(left, right, *store.pending_clips(RENDER_AHEAD))
+        clips.request(left, right)
+        try:
+            clips.request(*store.pending_clips(RENDER_AHEAD))
+        except Exception as err:  # rendering ahead is a courtesy: the pair asked for is not
+            logging.getLogger(__name__).warning("rendering ahead failed: %s", err)
         return jsonify({"query_id": query_id, "left": left, "right": right, **state(g.labeller)})
 
     @app.get("/clips/<int:seg_id>.mp4")
@@ -145,7 +156,12 @@ def create_app(store: LabelStore, labellers: Labellers, clips: ClipCache, questi
         query_id = held(g.labeller)
         if query_id is None or seg_id not in store.query_clips(query_id):
             return _refuse(403, "that clip is not in the pair you were given")
-        path = clips.wait(seg_id, CLIP_WAIT_S)
+        store.touch_claim(query_id, claimant(g.labeller))
+        try:
+            path = clips.wait(seg_id, CLIP_WAIT_S)
+        except RuntimeError as err:
+            logging.getLogger(__name__).error("%s", err)
+            return _refuse(500, "the clip could not be rendered: try again")
         if path is None:
             return _refuse(503, "the clip is still being rendered: try again")
         return send_file(path, mimetype="video/mp4", conditional=True, max_age=0)
@@ -157,25 +173,31 @@ def create_app(store: LabelStore, labellers: Labellers, clips: ClipCache, questi
         query_id, choice = body.get("query_id"), body.get("choice")
         if type(query_id) is not int or choice not in CHOICES:
             return _refuse(400, 'an answer is {"query_id": int, "choice": left|right|equal|skip}')
-        if held(g.labeller) != query_id:
-            return _refuse(409, "that pair is not yours to answer (it waited too long?)")
-        left, right = store.query_clips(query_id)
-        comparison = Comparison(left, right, CHOICES[choice], "human", g.labeller)
         try:
-            store.answer(query_id, comparison)
+            left, right = store.query_clips(query_id)
+            comparison = Comparison(left, right, CHOICES[choice], "human", g.labeller)
+            store.answer(query_id, comparison, claimant=claimant(g.labeller))
         except AnsweredMeanwhile as err:
             return _refuse(409, f"that pair was answered meanwhile by {err.labeller}")
+        except (KeyError, ClaimLost):
+            return _refuse(409, "that pair is not yours to answer (it waited too long?)")
+        answered_here[g.labeller].append(query_id)
         return jsonify(state(g.labeller))
 
     @app.post("/api/undo")
     @labeller_only
     def undo() -> Any:
+        """Takes back this labeller's last answer given through this server."""
         _json_body()
-        query_id = store.last_answered_by(g.labeller)
-        if query_id is None:
-            return _refuse(409, "nothing of yours to undo")
-        store.undo(query_id)
-        return jsonify({"undone": query_id, **state(g.labeller)})
+        mine = answered_here[g.labeller]
+        while mine:
+            query_id = mine.pop()
+            try:
+                store.undo(query_id, labeller=g.labeller)
+            except (KeyError, ValueError):  # undone elsewhere meanwhile: the one before
+                continue
+            return jsonify({"undone": query_id, **state(g.labeller)})
+        return _refuse(409, "nothing of yours to undo")
 
     return app
 

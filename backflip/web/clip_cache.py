@@ -47,11 +47,16 @@ class ClipCache:
         self.store = store
         self._lock = threading.Lock()
         self._rendering: dict[int, concurrent.futures.Future[None]] = {}
-        self._pool = concurrent.futures.ProcessPoolExecutor(
+        self._pool_args = (processes, (env_id, width, height, fps))
+        self._pool = self._new_pool()
+
+    def _new_pool(self) -> concurrent.futures.ProcessPoolExecutor:
+        processes, initargs = self._pool_args
+        return concurrent.futures.ProcessPoolExecutor(
             processes,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_start_renderer,
-            initargs=(env_id, width, height, fps),
+            initargs=initargs,
         )
 
     def path(self, seg_id: int) -> Path:
@@ -65,7 +70,13 @@ class ClipCache:
                 path = self.path(seg_id)
                 if seg_id not in self._rendering and not path.exists():
                     states = self.store.load_segment(seg_id).states
-                    self._rendering[seg_id] = self._pool.submit(_render, states, path)
+                    try:
+                        rendering = self._pool.submit(_render, states, path)
+                    except concurrent.futures.BrokenExecutor:  # a render process died
+                        self._pool.shutdown(wait=False, cancel_futures=True)
+                        self._pool = self._new_pool()
+                        rendering = self._pool.submit(_render, states, path)
+                    self._rendering[seg_id] = rendering
 
     def wait(self, seg_id: int, timeout: float) -> Path | None:
         """Clip ``seg_id``'s MP4, rendering it if need be; None if not ready in ``timeout``
@@ -80,8 +91,10 @@ class ClipCache:
                 return None
             except Exception as err:
                 raise RuntimeError(f"rendering clip {seg_id} failed: {err}") from err
-            with self._lock:
-                self._rendering.pop(int(seg_id), None)
+            finally:
+                if rendering.done():  # a failed one is tried again at the next request
+                    with self._lock:
+                        self._rendering.pop(int(seg_id), None)
         return self.path(seg_id)
 
     def close(self) -> None:

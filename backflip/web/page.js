@@ -10,6 +10,7 @@ const KEYS = {
 let current = null;   // {query_id, left, right}
 let speed = SPEEDS.indexOf(1);
 let busy = false;
+const HEARTBEAT_MS = 60000;  // the pair on screen stays ours (claims go stale after 300 s)
 
 const $ = (id) => document.getElementById(id);
 
@@ -44,6 +45,10 @@ function show(pair) {
   let ready = 0;
   for (const video of videos) {
     video.playbackRate = SPEEDS[speed];
+    video.onerror = () => {  // still rendering, or a failed render: ask again
+      const src = video.src;
+      setTimeout(() => { if (video.src === src) { video.src = src; } }, 2000);
+    };
     video.oncanplay = () => {
       video.oncanplay = null;
       ready += 1;
@@ -62,6 +67,11 @@ function show(pair) {
 async function next() {
   const {status, data} = await call("/api/next", {});
   if (status === 401) { return loggedOut(data); }
+  if (status !== 200) {
+    say(`${data.error || "the server did not answer"}: trying again in 2 s`);
+    setTimeout(next, 2000);
+    return;
+  }
   footer(data);
   if (data.query_id === null) {
     current = null;
@@ -124,6 +134,15 @@ async function start() {
   footer(data);
   await next();
 }
+
+setInterval(async () => {
+  if (!current || busy) { return; }
+  const {status, data} = await call("/api/next", {});
+  if (status === 200 && data.query_id !== null && current && data.query_id !== current.query_id) {
+    say("that pair waited too long and went to someone else: here is another");
+    show(data);
+  }
+}, HEARTBEAT_MS);
 
 document.addEventListener("keydown", (event) => {
   const what = KEYS[event.key];

@@ -3,7 +3,9 @@ queue with clips rendered from their physics states."""
 
 from __future__ import annotations
 
+import concurrent.futures
 import json
+import sqlite3
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -16,7 +18,10 @@ from flask.testing import FlaskClient
 from human_runs import ENV, free_port, make_run, start_server
 
 from backflip.cli import main
+from backflip.commands.args import ServeArgs
+from backflip.commands.serve import invite_link
 from backflip.config import TrainConfig
+from backflip.records import Comparison
 from backflip.storage.label_store import LabelStore
 from backflip.storage.run_dir import RunDir
 from backflip.web.app import MAX_BODY, claimant, create_app
@@ -205,6 +210,8 @@ def test_a_served_run_over_http_loses_nothing_when_the_server_is_killed(tmp_path
     url = f"http://127.0.0.1:{port}"
     server = start_server(tmp_path, port)
     try:
+        big = requests.post(f"{url}/api/login", data=b"x" * 4096, timeout=30)
+        assert big.status_code == 413  # before any secret is checked: waitress refuses it
         ada = requests.Session()
         assert ada.post(f"{url}/api/login", json={"secret": secret}, timeout=30).ok
         first = ada.post(f"{url}/api/next", json={}, timeout=30).json()
@@ -224,3 +231,35 @@ def test_a_served_run_over_http_loses_nothing_when_the_server_is_killed(tmp_path
     assert [(c.labeller, c.label) for c in store.comparisons()] == [("ada", 0.0)]
     assert store.query_status(queries[0]) == "answered"
     assert (tmp_path / "web" / "clips" / f"{first['left']:08d}.mp4").exists()
+
+
+def test_a_pair_on_screen_stays_its_labellers_while_the_page_asks_again(served: Served) -> None:
+    ada = served.client("ada")
+    query_id = ada.post("/api/next", json={}).get_json()["query_id"]
+    with sqlite3.connect(served.store.db_path) as db:  # ada has looked at it for 400 s
+        db.execute("UPDATE queries SET claimed_at = claimed_at - 400 WHERE id = ?", (query_id,))
+    assert ada.post("/api/next", json={}).get_json()["query_id"] == query_id  # renewed
+    assert served.store.claim_query(claimant("bob"))[0] != query_id  # not stale any more
+
+
+def test_one_labeller_in_many_tabs_holds_one_pair(served: Served) -> None:
+    ada = served.client("ada")
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        asked = list(pool.map(lambda _: ada.post("/api/next", json={}).get_json(), range(8)))
+    assert len({pair["query_id"] for pair in asked}) == 1
+    assert list(served.store.claims().values()) == [claimant("ada")]
+
+
+def test_undo_takes_back_only_what_was_answered_through_this_server(served: Served) -> None:
+    query_id = served.store.claim_query("ada#window")[0]  # ada's answer in the window
+    left, right = served.store.query_clips(query_id)
+    served.store.answer(query_id, Comparison(left, right, 1.0, "human", "ada"))
+    assert served.client("ada").post("/api/undo", json={}).status_code == 409
+    assert served.store.query_status(query_id) == "answered"
+
+
+def test_invite_links_name_the_address_people_open() -> None:
+    args = ServeArgs(run_dir=Path("r"), host="::1", port=8001)
+    assert invite_link(args, "s3cret") == "http://[::1]:8001/#s3cret"
+    public = ServeArgs(run_dir=Path("r"), public_url="https://labels.example.org/")
+    assert invite_link(public, "s3cret") == "https://labels.example.org/#s3cret"

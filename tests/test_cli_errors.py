@@ -270,7 +270,9 @@ CASES: dict[str, Case] = {
         lambda root: ["grid", "--out", str(root / "none"), "--report"], ("holds no grid",)
     ),
     "teacher-beta-0": Case(_new_run("--teacher.beta", "0"), ("beta must be > 0",)),
-    "preset-unknown": Case(_new_run("--preset", "nope"), ("no preset 'nope'", "backflip, demo")),
+    "preset-unknown": Case(
+        _new_run("--preset", "nope"), ("no preset 'nope'", "backflip, bpref, demo")
+    ),
     "config-missing": Case(_new_run("--config", "/nonexistent.toml"), ("cannot read it",)),
     "config-unknown-key": Case(
         _settings_file("steps = 100\n[query]\nsegment_second = 1.0\n"),

@@ -10,16 +10,25 @@ from gymnasium.envs.mujoco import MujocoEnv
 
 
 def physics_state(env: gym.Env) -> np.ndarray:
-    """``(1 + nq + nv,)`` float64 ``[time, qpos, qvel]`` of a MuJoCo env."""
-    data = mujoco_env(env).data
-    return np.concatenate(([data.time], data.qpos, data.qvel)).astype(np.float64)
+    """``(1 + nq + nv [+ k],)`` float64 ``[time, qpos, qvel]`` of a MuJoCo env, then its
+    ``extra_state()`` where it has one: what its task changes outside ``qpos`` and ``qvel``
+    that a drawing or a restart needs (Meta-World's goal and hand target)."""
+    base = mujoco_env(env)
+    data = base.data
+    parts = [[data.time], data.qpos, data.qvel]
+    extra = getattr(base, "extra_state", None)
+    if extra is not None:
+        parts.append(extra())
+    return np.concatenate(parts).astype(np.float64)
 
 
 def set_physics_state(env: gym.Env, state: np.ndarray) -> None:
     """Put a MuJoCo env into a state returned by :func:`physics_state`."""
     base = mujoco_env(env)
-    nq = base.model.nq
-    base.set_state(state[1 : 1 + nq], state[1 + nq :])
+    nq, nv = base.model.nq, base.model.nv
+    if len(state) > 1 + nq + nv:
+        base.set_extra_state(np.asarray(state[1 + nq + nv :]))  # type: ignore[attr-defined]
+    base.set_state(state[1 : 1 + nq], state[1 + nq : 1 + nq + nv])
     base.data.time = float(state[0])
 
 

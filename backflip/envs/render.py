@@ -10,7 +10,7 @@ import mujoco
 import numpy as np
 
 from backflip.envs.make import make_env
-from backflip.envs.physics import mujoco_env
+from backflip.envs.physics import mujoco_env, physics_state, set_physics_state
 from backflip.errors import BackflipError
 
 Quality = Literal["fast", "high"]
@@ -30,8 +30,8 @@ class RenderError(BackflipError, RuntimeError):
 
 
 class ClipRenderer:
-    """Draws frames of an env from ``[time, qpos, qvel]`` states, camera tracking the body
-    and the floor drawn under it however far it has gone.
+    """Draws frames of an env from its physics states (``backflip/envs/physics.py``), the
+    camera tracking the body and the floor drawn under it however far it has gone.
 
     Args:
         env_id: gymnasium id of a MuJoCo env.
@@ -52,10 +52,13 @@ class ClipRenderer:
         samples: int | None = None,
     ) -> None:
         env = make_env(env_id, horizon=1, costs="visible")
+        env.reset(seed=0)
         base = mujoco_env(env)
+        self.env = env  # drawn in the states it is put into (its task's own state included)
         self.model = base.model
         self.dt = float(base.dt)  # seconds of simulated time per env step
-        self.data = mujoco.MjData(self.model)
+        self.data = base.data
+        self.columns = len(physics_state(env))
         self.model.vis.global_.offwidth = max(width, self.model.vis.global_.offwidth)
         self.model.vis.global_.offheight = max(height, self.model.vis.global_.offheight)
         self.model.vis.quality.offsamples = QUALITY_SAMPLES[quality] if samples is None else samples
@@ -75,23 +78,16 @@ class ClipRenderer:
                 f"offscreen rendering failed with MUJOCO_GL={backend} ({err}); "
                 "install EGL (libegl1) or OSMesa (libosmesa6), or try MUJOCO_GL=osmesa"
             ) from None
-        env.close()
 
     def render(self, states: np.ndarray) -> np.ndarray:
         """``(N, height, width, 3)`` uint8 frames of ``(N, 1 + nq + nv)`` states."""
         states = np.atleast_2d(states)
-        nq = self.model.nq
-        if states.shape[1] != 1 + nq + self.model.nv:
-            raise ValueError(
-                f"states must have {1 + nq + self.model.nv} columns, got {states.shape[1]}"
-            )
+        if states.shape[1] != self.columns:
+            raise ValueError(f"states must have {self.columns} columns, got {states.shape[1]}")
         start = time.perf_counter()
         frames = np.empty((len(states), self.height, self.width, 3), dtype=np.uint8)
         for i, state in enumerate(states):
-            self.data.time = state[0]
-            self.data.qpos[:] = state[1 : 1 + nq]
-            self.data.qvel[:] = state[1 + nq :]
-            mujoco.mj_forward(self.model, self.data)
+            set_physics_state(self.env, state)  # runs mj_forward
             frames[i] = self.draw(self.data)
         self.frames_rendered += len(states)
         self.render_seconds += time.perf_counter() - start
@@ -122,6 +118,7 @@ class ClipRenderer:
 
     def close(self) -> None:
         self.renderer.close()
+        self.env.close()
 
 
 def _plane_periods(model: mujoco.MjModel) -> dict[int, np.ndarray]:

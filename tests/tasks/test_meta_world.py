@@ -8,6 +8,7 @@ import pytest
 
 from backflip.config import TrainConfig
 from backflip.envs.make import EnvError, make_env
+from backflip.envs.physics import physics_state, set_physics_state
 from backflip.envs.render import ClipRenderer
 from backflip.evaluation import episode_returns
 from backflip.tasks.meta_world import META_WORLD_ENVS
@@ -53,17 +54,34 @@ def test_success_rate_is_the_share_of_episodes_that_succeed_at_some_step() -> No
     assert solved.task.mean() > random.task.mean()
 
 
-def test_clips_render_from_their_states() -> None:
-    env = make_env("metaworld/drawer-open-v3")
-    _, info = env.reset(seed=0)
+@pytest.mark.parametrize("env_id", ["metaworld/drawer-open-v3", "metaworld/window-open-v3"])
+def test_clips_render_with_the_object_and_goal_where_the_episode_put_them(env_id: str) -> None:
+    env = make_env(env_id)
+    obs, info = env.reset(seed=3)
+    assert env.observation_space.contains(obs)  # the goal's bounds too
     states = [info["physics_state"]]
     for _ in range(20):
         states.append(env.step(env.action_space.sample())[4]["physics_state"])
-    renderer = ClipRenderer("metaworld/drawer-open-v3", 64, 48)
+    renderer = ClipRenderer(env_id, 64, 48)  # its own env, reset with another seed
     frames = renderer.render(np.array(states))
+    episode, drawn = env.unwrapped.model, renderer.model
+    np.testing.assert_array_equal(drawn.body_pos, episode.body_pos)
+    np.testing.assert_array_equal(drawn.site_pos, episode.site_pos)
+    np.testing.assert_array_equal(renderer.data.mocap_pos, env.unwrapped.data.mocap_pos)
     renderer.close()
     assert frames.shape == (21, 48, 64, 3) and frames.std() > 5
     assert not np.array_equal(frames[0], frames[-1])  # the arm moved
+
+
+def test_a_restored_state_is_the_whole_state() -> None:
+    env, other = make_env("metaworld/door-open-v3"), make_env("metaworld/door-open-v3")
+    env.reset(seed=0)
+    other.reset(seed=1)
+    for _ in range(10):
+        info = env.step(env.action_space.sample())[4]
+    set_physics_state(other, info["physics_state"])
+    np.testing.assert_array_equal(physics_state(other), info["physics_state"])
+    np.testing.assert_array_equal(other.unwrapped.model.body_pos, env.unwrapped.model.body_pos)
 
 
 def test_without_metaworld_the_error_says_what_to_install(

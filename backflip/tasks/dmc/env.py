@@ -103,6 +103,18 @@ class DMCEnv(MujocoEnv):
     def initialize_episode(self) -> None:
         raise NotImplementedError
 
+    def _get_obs(self) -> np.ndarray:
+        """The observation, by the name ``backflip/envs/restarts.py`` asks every MuJoCo env."""
+        return self.observation()
+
+    def extra_state(self) -> np.ndarray:
+        """The actuators' own state (the quadruped's filters; empty for the others), which a
+        restart needs beyond ``qpos`` and ``qvel``."""
+        return self.data.act.copy()
+
+    def set_extra_state(self, extra: np.ndarray) -> None:
+        self.data.act[:] = extra
+
     def observation(self) -> np.ndarray:
         raise NotImplementedError
 

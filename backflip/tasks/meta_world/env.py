@@ -13,6 +13,7 @@ from typing import Any
 import gymnasium as gym
 import mujoco
 import numpy as np
+from gymnasium.utils import seeding
 
 WELD = [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, -1.0, 0.0, 0.0, 0.0, 5.0]
 """Meta-World's weld parameters for the mocap that moves the hand."""
@@ -43,8 +44,10 @@ class _GoalObservable:
         env: Any = self
         env._partially_observable = False
         env._freeze_rand_vec = False
+        env.seeded_rand_vec = True  # goals from the env's own generator
         env._set_task_called = True
         del env.sawyer_observation_space  # a cached property: again, with the goal
+        env.observation_space = env.sawyer_observation_space
         env.max_path_length = np.iinfo(np.int64).max  # the time limit is the caller's
 
     def reset(
@@ -52,11 +55,33 @@ class _GoalObservable:
     ) -> tuple[np.ndarray, dict[str, Any]]:
         env: Any = self
         if seed is not None:  # Meta-World's reset ignores its seed
-            env.seed(seed)
-            env.seeded_rand_vec = True
+            env.np_random, _ = seeding.np_random(seed)
         parent: Any = super()
         obs, info = parent.reset(seed=None, options=options)
         return obs, info
+
+    def extra_state(self) -> np.ndarray:
+        """What a drawing or a restart needs beyond ``qpos`` and ``qvel``: the episode's
+        goal draw (where the task put its object and goal) and the hand's mocap target,
+        ``(len(rand_vec) + 7,)``."""
+        env: Any = self
+        mocap = (env.data.mocap_pos.ravel(), env.data.mocap_quat.ravel())
+        return np.concatenate([env._last_rand_vec, *mocap])
+
+    def set_extra_state(self, extra: np.ndarray) -> None:
+        """Puts the task where :meth:`extra_state` says (its reset, with that goal draw,
+        only when the draw differs), then the mocap target."""
+        env: Any = self
+        size = env._random_reset_space.low.size
+        goal, mocap = extra[:size], extra[size:]
+        if env._last_rand_vec is None or not np.array_equal(goal, env._last_rand_vec):
+            frozen = env._freeze_rand_vec
+            env._freeze_rand_vec, env._last_rand_vec = True, goal.copy()
+            env.reset_model()
+            env._freeze_rand_vec = frozen
+        n = env.data.mocap_pos.size
+        env.data.mocap_pos[:] = mocap[:n].reshape(env.data.mocap_pos.shape)
+        env.data.mocap_quat[:] = mocap[n:].reshape(env.data.mocap_quat.shape)
 
     def reset_mocap_welds(self) -> None:
         env: Any = self

@@ -56,7 +56,8 @@ def test_a_labeller_answers_with_keys_and_clicks_from_an_invite_link(
     tmp_path: Path, browser: webdriver.Chrome
 ) -> None:
     store, queries = make_run(tmp_path, n_queries=3)
-    secret = Labellers(tmp_path / "web" / "labellers.json").add("ada")
+    name = "ada <b>&amp;"  # markup in a name is shown as text, never interpreted
+    secret = Labellers(tmp_path / "web" / "labellers.json").add(name)
     port = free_port()
     server = start_server(tmp_path, port)
     try:
@@ -74,7 +75,8 @@ def test_a_labeller_answers_with_keys_and_clicks_from_an_invite_link(
                 )
             )
 
-        wait_for(says("ada: labels 0/"))
+        wait_for(says(f"{name}: labels 0/"))
+        assert browser.find_elements(By.CSS_SELECTOR, "#footer b") == []
         wait_for(playing)
         assert "#" not in browser.current_url  # the secret left the address bar
         if SCREENSHOT:
@@ -98,4 +100,4 @@ def test_a_labeller_answers_with_keys_and_clicks_from_an_invite_link(
         server.wait()
     answers = {(c.left_id, c.right_id): (c.label, c.labeller) for c in store.comparisons(True)}
     clips = [store.query_clips(q) for q in queries]
-    assert answers == {clips[0]: (1.0, "ada"), clips[1]: (0.5, "ada"), clips[2]: (None, "ada")}
+    assert answers == {clips[0]: (1.0, name), clips[1]: (0.5, name), clips[2]: (None, name)}

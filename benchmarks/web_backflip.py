@@ -42,9 +42,10 @@ def main() -> None:
     args = parser.parse_args()
     env = {**os.environ, "MUJOCO_GL": os.environ.get("MUJOCO_GL", "egl")}
     train = [*CLI, "train", "--preset", args.preset, "--oracle", "human", "--seed", str(args.seed)]
-    train += ["--run-dir", str(args.run_dir)] + (
-        [] if args.steps is None else ["--steps", str(args.steps)]
-    )
+    train += ["--run-dir", str(args.run_dir)]
+    for flag, value in (("--steps", args.steps), ("--labels", args.labels)):
+        if value is not None:
+            train += [flag, str(value)]
     began = time.time()
     trainer = subprocess.Popen(train, env=env, stdout=subprocess.DEVNULL)
     while not (args.run_dir / "labels.sqlite").exists():

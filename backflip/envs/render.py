@@ -68,7 +68,7 @@ class ClipRenderer:
         self.frames_rendered = 0
         self.render_seconds = 0.0  # wall time spent in render(), for the render-share figure
         self.width, self.height = width, height
-        self.camera = _tracking_camera(self.model, getattr(base, "mujoco_renderer", None))
+        self.camera = _camera(self.model, base)
         self._floors = _plane_periods(self.model)
         try:
             self.renderer = mujoco.Renderer(self.model, height=height, width=width)
@@ -98,22 +98,25 @@ class ClipRenderer:
         self.renderer.update_scene(data, camera=self.camera)
         for flag, on in self._flags.items():
             self.renderer.scene.flags[flag] = on
-        self._floors_under_camera()
+        self._floors_under_camera(data)
         return self.renderer.render()
 
-    def _floors_under_camera(self) -> None:
-        """Moves the scene's planes (rebuilt each frame; the model's stay) under the camera's
-        lookat point.
+    def _floors_under_camera(self, data: mujoco.MjData) -> None:
+        """Moves the scene's planes (rebuilt each frame; the model's stay) under a tracking
+        camera's lookat point.
 
         The envs' floors are drawn a few tens of metres wide while the body runs on; the
         planes move by whole texture periods, so their checks stay put in the world.
         """
+        if self.camera.type != mujoco.mjtCamera.mjCAMERA_TRACKING:
+            return  # a model's own or a fixed view: the model's floor is the one it shows
         scene = self.renderer.scene
+        point = self.camera.lookat
         for geom in scene.geoms[: scene.ngeom]:
             if geom.objtype != mujoco.mjtObj.mjOBJ_GEOM or geom.objid not in self._floors:
                 continue
             period = self._floors[geom.objid]
-            local = geom.mat.T @ (self.camera.lookat - geom.pos)  # in the plane's frame
+            local = geom.mat.T @ (point - geom.pos)  # in the plane's frame
             geom.pos[:] += geom.mat[:, :2] @ (np.round(local[:2] / period) * period)
 
     def close(self) -> None:
@@ -138,10 +141,25 @@ def _plane_periods(model: mujoco.MjModel) -> dict[int, np.ndarray]:
     return periods
 
 
-def _tracking_camera(model: mujoco.MjModel, gym_renderer: object) -> mujoco.MjvCamera:
-    """A camera that follows the torso as gymnasium's default camera does for the env."""
-    config = dict(getattr(gym_renderer, "default_cam_config", None) or {})
+def _camera(model: mujoco.MjModel, env: object) -> mujoco.MjvCamera:
+    """The env's ``clip_camera`` where it has one, as the DeepMind Control Suite and
+    Meta-World show their tasks: a camera of its model by name, or a fixed view
+    (``lookat``, ``distance``, ``azimuth``, ``elevation``); else a camera that follows the
+    torso as gymnasium's default camera does."""
+    view = getattr(env, "clip_camera", None)
     camera = mujoco.MjvCamera()
+    if isinstance(view, str):
+        camera.type = mujoco.mjtCamera.mjCAMERA_FIXED
+        camera.fixedcamid = model.camera(view).id
+        return camera
+    if isinstance(view, dict):
+        camera.type = mujoco.mjtCamera.mjCAMERA_FREE
+        camera.lookat[:] = view["lookat"]
+        camera.distance, camera.azimuth = view["distance"], view["azimuth"]
+        camera.elevation = view["elevation"]
+        return camera
+    gym_renderer = getattr(env, "mujoco_renderer", None)
+    config = dict(getattr(gym_renderer, "default_cam_config", None) or {})
     camera.type = mujoco.mjtCamera.mjCAMERA_TRACKING
     camera.trackbodyid = int(config.get("trackbodyid", 1))
     camera.distance = float(config.get("distance", model.stat.extent * 1.5))

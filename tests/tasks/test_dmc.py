@@ -79,6 +79,9 @@ def test_clips_render_from_their_states_with_the_floor_under_them() -> None:
     for _ in range(40):
         states.append(env.step(env.action_space.sample())[4]["physics_state"])
     renderer = ClipRenderer("dmc/walker_walk-v0", 64, 48)
+    # drawn as DMC shows the walker: its model's side camera, which follows it
+    assert renderer.camera.type == mujoco.mjtCamera.mjCAMERA_FIXED
+    assert renderer.camera.fixedcamid == renderer.model.camera("side").id
     frames = renderer.render(np.array(states))
     renderer.close()
     assert frames.shape == (41, 48, 64, 3)

@@ -141,6 +141,7 @@ class WalkerEnv(DMCEnv):
     """DMC's planar walker: ``move_speed`` 0 is ``walker_stand``, 1 ``walker_walk``, 8
     ``walker_run``. Control step 0.025 s (10 physics steps), 1000 steps an episode."""
 
+    clip_camera = "side"  # clips are drawn as DMC shows the walker
     STAND_HEIGHT = 1.2
 
     def __init__(self, move_speed: float = 1.0, **kwargs: Any) -> None:
@@ -175,6 +176,7 @@ class WalkerEnv(DMCEnv):
 class CheetahEnv(DMCEnv):
     """DMC's ``cheetah_run``: control step 0.01 s, 1000 steps an episode."""
 
+    clip_camera = "side"
     RUN_SPEED = 10.0
 
     def __init__(self, **kwargs: Any) -> None:

@@ -38,6 +38,15 @@ class _GoalObservable:
     """Mixed in before a Meta-World env class: what B-Pref's ``make_metaworld_env`` and
     Meta-World's goal-observable envs set, with seeded resets."""
 
+    clip_camera = {
+        "lookat": (0.0, 0.65, 0.15),
+        "distance": 1.5,
+        "azimuth": 135.0,
+        "elevation": -30.0,
+    }
+    """The table, the arm and the object in view (Meta-World's corner cameras come out
+    upside down from MuJoCo's renderer)."""
+
     def __init__(self, **kwargs: Any) -> None:
         parent: Any = super()
         parent.__init__(**kwargs)

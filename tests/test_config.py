@@ -80,6 +80,7 @@ def as_format_10(config: TrainConfig) -> dict:
     data["reward_training"].update(data.pop("ablation"))
     for new_in_12 in ("init_temperature", "target_update_interval"):
         data["agent"]["sac"].pop(new_in_12)
+    data["schedule"].pop("random_clips")  # new in 13
     data["format"] = 10
     return data
 
@@ -88,9 +89,17 @@ def test_a_format_11_config_reads_as_sb3s_sac_defaults() -> None:
     data = json.loads(json.dumps(config_to_json(CUSTOM), allow_nan=True))
     for new_in_12 in ("init_temperature", "target_update_interval"):
         data["agent"]["sac"].pop(new_in_12)
+    data["schedule"].pop("random_clips")  # new in 13
     data["format"] = 11
     sac = config_from_json(data).agent.sac
     assert (sac.init_temperature, sac.target_update_interval) == (1.0, 1)
+
+
+def test_a_format_12_config_reads_as_a_run_whose_random_clips_are_cut_from_episodes() -> None:
+    data = json.loads(json.dumps(config_to_json(CUSTOM), allow_nan=True))
+    data["schedule"].pop("random_clips")
+    data["format"] = 12
+    assert config_from_json(data).schedule.random_clips == "episodes"
 
 
 def test_a_format_10_config_reads_with_its_ablation_knobs_in_their_group() -> None:

@@ -83,6 +83,15 @@ class ClipRecorder(VecEnvWrapper):
                 episode.obs.append(np.array(obs[i]))
         return obs, rewards, dones, infos
 
+    def end_episodes(self) -> None:
+        """Ends every env's unfinished episode where it is, cutting its clips as if it had
+        ended there; reset the envs before the next step (the random phase's episodes one
+        clip long, ``backflip/training/run.py``)."""
+        for i, episode in enumerate(self._episodes):
+            if episode is not None and episode.acts:
+                self._cut(episode)
+            self._episodes[i] = None
+
     def drain(self) -> list[Segment]:
         """The clips cut since the last call, oldest first."""
         clips = list(self._pending)

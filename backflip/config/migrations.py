@@ -8,11 +8,11 @@ from typing import Any
 
 from backflip.config.preference import ExploreConfig
 
-FORMAT = 12
+FORMAT = 13
 """Version of the run-directory layout, saved in ``config.json``. Runs of format 1
 (before the configuration was saved whole) have no ``format`` key; format 2 had no
 ``--costs`` and no observation normalization, format 3 no reward normalization, format 4
-no shared hold-out and re-standardization settings; formats 5-11 are upgraded below."""
+no shared hold-out and re-standardization settings; formats 5-12 are upgraded below."""
 
 ABLATION_FIELDS = ("shared_holdout", "restandardize", "adapt_l2")
 """The reward-training fields that format 11 moved into ``ablation``."""
@@ -24,8 +24,8 @@ def upgraded(data: dict[str, Any]) -> dict[str, Any]:
     6: ``env_kwargs``; format 7: ``explore``, SURF's fields, ``restarts``; format 8:
     ``query.top_share``; format 9: ``restarts_from``; format 10: ``preset``, ``config``
     and the ``ablation`` group, whose fields were ``reward_training``'s; format 11: SAC's
-    ``init_temperature`` and ``target_update_interval``, SB3's defaults); any other one
-    unchanged."""
+    ``init_temperature`` and ``target_update_interval``, SB3's defaults; format 12:
+    ``schedule.random_clips``); any other one unchanged."""
     if data.get("format") == 5 and isinstance(data.get("schedule"), dict):
         schedule = {**data["schedule"], "human_pace": False}
         data = {**data, "format": 6, "alive": "healthy", "schedule": schedule}
@@ -62,4 +62,7 @@ def upgraded(data: dict[str, Any]) -> dict[str, Any]:
     if data.get("format") == 11 and isinstance(agent, dict) and isinstance(agent.get("sac"), dict):
         sac = {"init_temperature": 1.0, "target_update_interval": 1, **agent["sac"]}
         data = {**data, "format": 12, "agent": {**agent, "sac": sac}}
+    if data.get("format") == 12 and isinstance(data.get("schedule"), dict):
+        schedule = {"random_clips": "episodes", **data["schedule"]}
+        data = {**data, "format": 13, "schedule": schedule}
     return data

@@ -116,6 +116,11 @@ class ScheduleConfig:
     """start-to-end ratio of the label rate, minus 1 (rate ~ 1 / (1 + t / tau))."""
     random_phase_max_steps: int = 20_000
     """env steps of random actions at most, for clips of the untrained behaviour."""
+    random_clips: Literal["episodes", "resets"] = "episodes"
+    """how the random phase's clips are cut: from whole episodes of random actions, or
+    each from a reset (episodes one clip long). "resets" is for tasks a random policy fails
+    for good within a second (a pole that falls): whole fixed-length episodes show mostly
+    the failure, their clips are answered as ties, and the reward learns nothing."""
     human_first_labels: int = 10
     """with --oracle human: answers awaited before RL starts (an untrained reward teaches
     nothing)."""

@@ -131,7 +131,8 @@ def round_ends(config: TrainConfig) -> list[int]:
 
 
 def random_clips(run: Run, prefs: Preferences) -> list[Segment]:
-    """Clips of a few episodes of random actions: the untrained behaviour, to ask first."""
+    """Clips of a few episodes of random actions: the untrained behaviour, to ask first;
+    with ``--schedule.random-clips resets``, as many clips, each from a reset."""
     config, venv = run.config, run.recorder
     horizon = training_horizon(config)
     clips_per_episode = max(1, horizon // venv.segment_len)
@@ -139,9 +140,20 @@ def random_clips(run: Run, prefs: Preferences) -> list[Segment]:
     episodes = int(np.clip(math.ceil(4 * prefs.schedule.due(0) / clips_per_episode), 2, most))
     rng = np.random.default_rng(run.seeds.random_phase)
     low, high = venv.action_space.low, venv.action_space.high  # type: ignore[attr-defined]
-    venv.reset()
-    for _ in range(math.ceil(episodes / venv.num_envs) * horizon):
+
+    def act() -> None:
         venv.step(rng.uniform(low, high, size=(venv.num_envs, *low.shape)))
+
+    venv.reset()
+    if config.schedule.random_clips == "episodes":
+        for _ in range(math.ceil(episodes / venv.num_envs) * horizon):
+            act()
+        return venv.drain()
+    for _ in range(math.ceil(episodes * clips_per_episode / venv.num_envs)):
+        for _ in range(min(venv.segment_len, horizon)):
+            act()
+        venv.end_episodes()
+        venv.reset()
     return venv.drain()
 
 

@@ -120,6 +120,26 @@ def test_recorder_cuts_whole_episodes_into_copied_clips() -> None:
         assert first.oracle_rewards[t] == pytest.approx(infos[env_index]["oracle_reward"], rel=1e-5)
 
 
+def test_ending_episodes_cuts_them_where_they_are() -> None:
+    # The random phase's episodes one clip long: each is cut where it stands, from its
+    # reset, and a fresh episode begins at the next reset.
+    venv = recorder_env(n_envs=2, segment_len=20)
+    resets = []
+    for _ in range(3):
+        resets.append(np.array(venv.reset()))
+        actions = np.random.default_rng(0).uniform(-1, 1, size=(20, 2, 6))
+        for action in actions.astype(np.float32):
+            venv.step(action)
+        venv.end_episodes()
+    venv.end_episodes()  # nothing unfinished: nothing more is cut
+    clips = venv.drain()
+    assert len(clips) == 3 * 2
+    assert all(clip.start_step == 0 and len(clip) == 20 for clip in clips)
+    assert sorted({clip.episode for clip in clips}) == list(range(6))
+    starts = np.stack([clip.obs[0] for clip in clips])
+    np.testing.assert_allclose(starts, np.concatenate(resets), rtol=1e-6)
+
+
 def test_relabel_replay_buffer_overwrites_stored_rewards() -> None:
     venv = recorder_env()
     agent = SAC("MlpPolicy", venv, learning_starts=50, buffer_size=500, seed=0, device="cpu")

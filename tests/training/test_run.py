@@ -15,7 +15,7 @@ from backflip.envs.restarts import VisitedStateRestarts
 from backflip.storage.run_dir import RunDir
 from backflip.training.build import build_run
 from backflip.training.checkpoints import restore_checkpoint
-from backflip.training.run import exploration_clips, round_ends, train
+from backflip.training.run import exploration_clips, random_clips, round_ends, train
 
 CPU = torch.device("cpu")
 TINY = TrainConfig(
@@ -139,3 +139,16 @@ def test_a_runs_numbers_do_not_depend_on_how_many_threads_blas_may_use(tmp_path)
             summaries.append(train(run_config, CPU, progress=False))
     one, two = (without_timings(s) for s in summaries)
     assert one == two
+
+
+@pytest.mark.parametrize("cut", ["episodes", "resets"])
+def test_the_random_phase_cuts_its_clips_from_episodes_or_from_resets(cut, tmp_path) -> None:
+    schedule = ScheduleConfig(rounds=3, random_clips=cut)
+    config = dataclasses.replace(TINY, schedule=schedule, run_dir=tmp_path)
+    run = build_run(config, CPU)
+    assert run.preferences is not None
+    clips = random_clips(run, run.preferences)
+    starts = {clip.start_step for clip in clips}
+    # clips cut from whole episodes start anywhere in them; from resets, at their start
+    assert (starts == {0}) if cut == "resets" else (max(starts) > 0)
+    assert len(clips) >= 8

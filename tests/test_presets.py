@@ -5,16 +5,19 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import types
 from pathlib import Path
 
 import pytest
 import torch
 
 from backflip.config import ConfigError, TrainConfig, config_to_json, parse_train
-from backflip.config.presets import preset_names
+from backflip.config.presets import configured, plain, preset_names
 from backflip.envs.resolve import resolved_config, resolved_env_kwargs
 from backflip.storage.run_dir import RunDir
+from backflip.tasks.base import Task
 from backflip.tasks.hopper_backflip import HOPPER_BACKFLIP
+from backflip.tasks.registry import task_env_ids, task_for
 from backflip.training.run import train
 
 
@@ -121,3 +124,41 @@ def test_env_kwargs_may_be_a_table_in_a_settings_file(tmp_path: Path) -> None:
     path.write_text('env = "Hopper-v5"\n[env_kwargs]\nhealthy_reward = 2\nframe_skip = 5\n')
     config = parse_train(["--config", str(path)])
     assert config.env_kwargs_dict() == {"frame_skip": 5, "healthy_reward": 2}
+
+
+def test_a_task_sets_its_own_defaults_under_presets_files_and_flags(tmp_path: Path) -> None:
+    assert parse_train(["--env", "InvertedPendulum-v5"]).schedule.random_clips == "resets"
+    assert parse_train(["--env", "Hopper-v5"]).schedule.random_clips == "episodes"
+    overridden = parse_train(
+        ["--env", "InvertedPendulum-v5", "--schedule.random-clips", "episodes"]
+    )
+    assert overridden.schedule.random_clips == "episodes"
+    path = tmp_path / "pendulum.toml"
+    path.write_text('env = "InvertedPendulum-v5"\n')
+    assert parse_train(["--config", str(path)]).schedule.random_clips == "resets"
+    path.write_text('env = "InvertedPendulum-v5"\n[schedule]\nrandom_clips = "episodes"\n')
+    assert parse_train(["--config", str(path)]).schedule.random_clips == "episodes"
+    # the env of the command line picks the task, whatever the file names
+    assert parse_train(["--config", str(path), "--env", "Hopper-v5"]).schedule.rounds == 20
+
+
+def test_every_registered_tasks_settings_are_settings() -> None:
+    for env in task_env_ids():
+        config = configured(None, None, env)
+        for group, values in plain(task_for(env).settings).items():
+            for name, value in values.items() if isinstance(values, dict) else [(None, values)]:
+                got = (
+                    getattr(config, group)
+                    if name is None
+                    else getattr(getattr(config, group), name)
+                )
+                assert got == value, (env, group, name)
+
+
+def test_a_task_with_an_unknown_setting_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    class Odd(Task):
+        settings = types.MappingProxyType({"schedule": {"no_such_knob": 1}})
+
+    monkeypatch.setattr("backflip.config.presets.task_for", lambda env: Odd())
+    with pytest.raises(ConfigError, match=r"unknown settings \['schedule.no_such_knob'\]"):
+        parse_train(["--env", "Hopper-v5"])

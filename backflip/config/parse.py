@@ -1,5 +1,5 @@
-"""``backflip train``'s flags as a :class:`TrainConfig`: the defaults, then ``--preset``,
-then ``--config FILE``, then every other flag given."""
+"""``backflip train``'s flags as a :class:`TrainConfig`: the defaults, then the env's task's
+settings, then ``--preset``, then ``--config FILE``, then every other flag given."""
 
 from __future__ import annotations
 
@@ -32,7 +32,8 @@ def parse_train(args: Sequence[str], prog: str = "backflip train") -> TrainConfi
     :class:`ConfigError`."""
     preset = flag_value(args, "--preset")
     config = flag_value(args, "--config")
-    base = configured(preset, None if config is None else Path(config))
+    env = flag_value(args, "--env")
+    base = configured(preset, None if config is None else Path(config), env)
     return tyro.cli(TrainConfig, args=list(args), default=base, prog=prog)
 
 

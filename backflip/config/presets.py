@@ -1,11 +1,13 @@
 """Named configurations shipped in ``backflip/presets/*.toml``, and a user's own TOML
-file of settings: both are partial configurations laid over the defaults."""
+file of settings: both are partial configurations laid over the defaults and the env's
+task's settings (``Task.settings``, ``backflip/tasks/base.py``)."""
 
 from __future__ import annotations
 
 import dataclasses
 import tomllib
 import typing
+from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -13,6 +15,7 @@ from typing import Any
 from backflip.config.checks import ConfigError
 from backflip.config.saved import from_dict
 from backflip.config.train import TrainConfig, env_kwarg_items
+from backflip.tasks.registry import task_for
 
 NOT_IN_FILES = ("preset", "config", "run_dir", "resume", "label_window")
 """Fields a preset or settings file may not hold: how settings are given, and where and
@@ -84,9 +87,11 @@ def merged(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def configured(preset: str | None, config: Path | None) -> TrainConfig:
-    """The defaults, then ``preset``'s settings, then those of the file ``config``, checked
-    once, as a whole: a file may fix what its preset alone would not allow."""
+def configured(preset: str | None, config: Path | None, env: str | None = None) -> TrainConfig:
+    """The defaults, then the task's settings, then ``preset``'s, then those of the file
+    ``config``, checked once, as a whole: a file may fix what its preset alone would not
+    allow. The task is ``env``'s (the ``--env`` flag), else the file's or the preset's env,
+    else the default env's."""
     data: dict[str, Any] = {}
     sources = []
     if preset is not None:
@@ -95,8 +100,28 @@ def configured(preset: str | None, config: Path | None) -> TrainConfig:
     if config is not None:
         data = merged(data, settings(file_text(config), f"--config {config}"))
         sources.append(f"--config {config}")
+    env = env or data.get("env") or TrainConfig.env
+    given_by_task = task_settings(env)
+    if given_by_task:
+        data = merged(given_by_task, data)
+        sources.insert(0, f"the task of {env}")
     try:
         made = from_dict(TrainConfig, data, "", partial=True)
     except ConfigError as err:
         raise ConfigError(f"{' with '.join(sources)}: {err}") from None
     return dataclasses.replace(typing.cast(TrainConfig, made), preset=preset, config=config)
+
+
+def task_settings(env: str) -> dict[str, Any]:
+    """The settings ``env``'s task gives its runs (``Task.settings``), as a preset's; a
+    task's unknown setting is a :class:`ConfigError`."""
+    data = plain(task_for(env).settings)
+    unknown = unknown_names(TrainConfig, data, "")
+    if unknown:
+        raise ConfigError(f"the task of {env} has unknown settings {unknown}")
+    return data
+
+
+def plain(mapping: Mapping[str, Any]) -> dict[str, Any]:
+    """``mapping`` as nested dicts (a task's settings may be read-only mappings)."""
+    return {k: plain(v) if isinstance(v, Mapping) else v for k, v in mapping.items()}

@@ -10,9 +10,10 @@ Generic code (evaluation, commands, video, training) asks the env's task
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterable, Iterator
+import types
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import gymnasium as gym
 import numpy as np
@@ -78,6 +79,10 @@ class Task:
     """``info`` keys of the control-cost terms of the env's reward, for ``--costs
     hidden`` (``()``: it has none); None: unknown (``backflip/envs/costs.py`` lists the
     gymnasium tasks')."""
+    settings: Mapping[str, Any] = types.MappingProxyType({})
+    """settings this task's runs take instead of the defaults, shaped as a preset's TOML
+    (``{"schedule": {"random_clips": "resets"}}``); a preset, a settings file and the flags
+    each override them, and the run saves the result."""
 
     def episode_metrics(self, states: np.ndarray) -> dict[str, float]:
         """Each of :attr:`metrics` by name for one episode's ``(T + 1, 1 + nq + nv)``

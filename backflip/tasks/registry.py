@@ -16,7 +16,12 @@ from importlib import metadata
 
 from backflip.tasks.base import Task
 
-BUILT_IN = ("backflip.tasks.hopper_backflip", "backflip.tasks.dmc", "backflip.tasks.meta_world")
+BUILT_IN = (
+    "backflip.tasks.hopper_backflip",
+    "backflip.tasks.dmc",
+    "backflip.tasks.meta_world",
+    "backflip.tasks.inverted_pendulum",
+)
 """Plug-in modules shipped with backflip."""
 ENTRY_POINTS = "backflip.tasks"
 """The entry-point group of other packages' plug-ins (a module to import)."""
@@ -52,6 +57,11 @@ def load_plugins() -> None:
 def plugin_entry_points() -> list[metadata.EntryPoint]:
     """The installed packages' entry points of :data:`ENTRY_POINTS`."""
     return list(metadata.entry_points(group=ENTRY_POINTS))
+
+
+def task_env_ids() -> tuple[str, ...]:
+    """The env ids that have a registered task."""
+    return tuple(_TASKS)
 
 
 def task_for(env_id: str) -> Task:

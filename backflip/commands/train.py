@@ -16,6 +16,7 @@ from backflip.config import VISITED, TrainConfig, config_differences
 from backflip.envs.resolve import resolved_config
 from backflip.envs.trial import check_env_runs
 from backflip.errors import BackflipError, UsageError
+from backflip.sim.build import check_sim
 from backflip.storage.run_dir import RunDir
 from backflip.tasks.base import describe
 from backflip.tasks.registry import task_for
@@ -54,8 +55,8 @@ def run_train(config: TrainConfig) -> int:
 
 
 def check_env(config: TrainConfig) -> None:
-    """The env builds (a MuJoCo env of this gymnasium) and runs, a clip fits in an episode,
-    and the restarts' source is one the env's task has."""
+    """The env builds (a MuJoCo env of this gymnasium) and runs, ``--sim`` can run it, a
+    clip fits in an episode, and the restarts' source is one the env's task has."""
     check_env_runs(config)
     sources = (VISITED, *task_for(config.env).restart_sources)
     if config.restarts_from not in sources:
@@ -63,6 +64,7 @@ def check_env(config: TrainConfig) -> None:
             f"--restarts-from {config.restarts_from}: {config.env} restarts from "
             f"{' or '.join(sources)}"
         )
+    check_sim(config)
     horizon = training_horizon(config)
     clip = segment_steps(config)
     if clip > horizon:

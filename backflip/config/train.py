@@ -67,6 +67,11 @@ class TrainConfig:
     """continue the run in --run-dir from its last checkpoint."""
     device: Literal["auto", "cpu", "cuda"] = "auto"
     """where the agent and reward model run; auto = cuda if available."""
+    sim: Literal["mujoco", "warp"] = "mujoco"
+    """the simulator of the training episodes: mujoco, one MuJoCo env per n-envs of the
+    agent; warp, that many worlds stepped together by MuJoCo Warp on the --device
+    (HalfCheetah-v5, Hopper-v5, Walker2d-v5; pip install 'backflip[warp]'). Clips are
+    drawn, and the evaluation runs, on MuJoCo either way."""
     costs: Costs = "hidden"
     """hidden: control costs leave the task reward, which the oracle judges, --reward true
     trains on and the evaluation reports (the paper's protocol); visible: they stay in all

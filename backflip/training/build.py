@@ -25,6 +25,7 @@ from backflip.preference.reward_model import RewardModel
 from backflip.preference.reward_training import FitStats
 from backflip.preference.schedule import LabelSchedule
 from backflip.seeds import Seeds
+from backflip.sim.build import warp_vec_env
 from backflip.storage.label_store import LabelStore
 from backflip.storage.run_dir import RunDir
 from backflip.tasks.base import RestartSource
@@ -119,7 +120,11 @@ def build_run(config: TrainConfig, device: torch.device) -> Run:
 
         return make
 
-    base = DummyVecEnv([env(i) for i in range(settings.n_envs)])
+    base: VecEnv
+    if config.sim == "warp":
+        base = warp_vec_env(config, horizon, settings.n_envs, device)
+    else:
+        base = DummyVecEnv([env(i) for i in range(settings.n_envs)])
     recorder = ClipRecorder(
         base, segment_steps(config), config.env, run_seed=config.seed, cut_seed=seeds.clips
     )

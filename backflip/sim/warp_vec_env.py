@@ -24,8 +24,10 @@ from backflip.sim.locomotion import Locomotion, SimError
 def import_warp() -> tuple[Any, Any]:
     """``(warp, mujoco_warp)``; :class:`SimError` naming the extra when they are missing."""
     try:
-        import mujoco_warp
         import warp
+
+        warp.config.log_level = warp.LOG_WARNING  # before Warp starts: no line per kernel
+        import mujoco_warp
     except ImportError:
         raise SimError(
             "--sim warp needs MuJoCo Warp: pip install 'backflip[warp]' (make does)"

@@ -27,11 +27,13 @@ STEPS = 200
 """Env steps of MuJoCo C's trajectory that each task's worlds are checked along."""
 
 
-def worlds(env_id: str, n: int, horizon: int, costs: str = "hidden") -> tuple[WarpVecEnv, object]:
+def worlds(
+    env_id: str, n: int, horizon: int, costs: str = "hidden", device: str = "cpu"
+) -> tuple[WarpVecEnv, object]:
     env = make_env(env_id, horizon=horizon, costs=costs)  # type: ignore[arg-type]
     task = locomotion(env_id, mujoco_env(env))
     hidden = hidden_terms(env_id, costs) or ()  # type: ignore[arg-type]
-    return WarpVecEnv(env, task, n, horizon, hidden, device="cpu"), env
+    return WarpVecEnv(env, task, n, horizon, hidden, device=device), env
 
 
 def put(venv: WarpVecEnv, state: np.ndarray) -> None:
@@ -42,13 +44,14 @@ def put(venv: WarpVecEnv, state: np.ndarray) -> None:
     )
 
 
+@pytest.mark.parametrize("device", ["cpu", pytest.param("cuda:0", marks=pytest.mark.gpu)])
 @pytest.mark.parametrize("env_id", ["HalfCheetah-v5", "Hopper-v5", "Walker2d-v5"])
-def test_each_step_agrees_with_mujoco_from_the_same_state(env_id: str) -> None:
+def test_each_step_agrees_with_mujoco_from_the_same_state(env_id: str, device: str) -> None:
     """Along MuJoCo C's trajectory of random actions, one env step of the worlds from each
     of its states, with its action, lands where MuJoCo C did: observations and physics
     states within 5e-3 (float32 against float64; 1e-3 measured for the cheetah's
     velocities, 1e-4 for the others), rewards within 1e-4."""
-    venv, env = worlds(env_id, 2, STEPS + 1)
+    venv, env = worlds(env_id, 2, STEPS + 1, device=device)
     venv.reset()
     _, info = env.reset(seed=3)  # type: ignore[attr-defined]
     rng = np.random.default_rng(0)

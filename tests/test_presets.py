@@ -127,7 +127,10 @@ def test_env_kwargs_may_be_a_table_in_a_settings_file(tmp_path: Path) -> None:
 
 
 def test_a_task_sets_its_own_defaults_under_presets_files_and_flags(tmp_path: Path) -> None:
-    assert parse_train(["--env", "InvertedPendulum-v5"]).schedule.random_clips == "resets"
+    pendulum = parse_train(["--env", "InvertedPendulum-v5"])
+    assert pendulum.schedule.random_clips == "resets"
+    assert (pendulum.horizon, pendulum.eval_horizon) == (100, 1000)
+    assert parse_train(["--env", "InvertedPendulum-v5", "--horizon", "50"]).horizon == 50
     assert parse_train(["--env", "Hopper-v5"]).schedule.random_clips == "episodes"
     overridden = parse_train(
         ["--env", "InvertedPendulum-v5", "--schedule.random-clips", "episodes"]

@@ -102,6 +102,15 @@ def test_a_format_12_config_reads_as_a_run_whose_random_clips_are_cut_from_episo
     assert config_from_json(data).schedule.random_clips == "episodes"
 
 
+def test_a_format_14_config_reads_as_a_run_whose_baseline_did_not_pretrain() -> None:
+    explored = dataclasses.replace(CUSTOM, explore=ExploreConfig(pebble_steps=100))
+    data = json.loads(json.dumps(config_to_json(explored), allow_nan=True))
+    data["explore"].pop("pebble_baseline")
+    data["format"] = 14
+    assert config_from_json(data) == explored
+    assert not config_from_json(data).explore.pebble_baseline
+
+
 def test_a_format_10_config_reads_with_its_ablation_knobs_in_their_group() -> None:
     ablated = dataclasses.replace(CUSTOM, ablation=AblationConfig(adapt_l2=True))
     data = as_format_10(ablated)

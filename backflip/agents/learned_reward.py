@@ -13,13 +13,15 @@ RewardFn = Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
 
 
 class LearnedRewardVecEnv(VecEnvWrapper):
-    """Replaces each step's reward with ``reward_fn(obs, act, next_obs)``.
+    """Replaces each step's reward with ``reward_fn(obs, act, next_obs)``; with
+    ``reward_fn`` None, passes the env's reward on (a true-reward run outside PEBBLE's
+    pre-training).
 
     The env's true reward stays with the inner envs (their ``Monitor`` records true episode
     returns for evaluation); the agent above this wrapper only sees the learned one.
     """
 
-    def __init__(self, venv: VecEnv, reward_fn: RewardFn) -> None:
+    def __init__(self, venv: VecEnv, reward_fn: RewardFn | None) -> None:
         super().__init__(venv)
         self.reward_fn = reward_fn
         self._last_obs: np.ndarray | None = None
@@ -35,7 +37,10 @@ class LearnedRewardVecEnv(VecEnvWrapper):
         self.venv.step_async(actions)
 
     def step_wait(self) -> VecEnvStepReturn:
-        obs, _env_rewards, dones, infos = self.venv.step_wait()
+        obs, env_rewards, dones, infos = self.venv.step_wait()
+        if self.reward_fn is None:
+            self._last_obs = np.asarray(obs)
+            return obs, env_rewards, dones, infos
         assert self._last_obs is not None and self._actions is not None, "reset() first"
         next_obs = np.array(obs, copy=True)
         for i in np.flatnonzero(dones):

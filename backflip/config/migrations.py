@@ -8,11 +8,11 @@ from typing import Any
 
 from backflip.config.preference import ExploreConfig
 
-FORMAT = 14
+FORMAT = 15
 """Version of the run-directory layout, saved in ``config.json``. Runs of format 1
 (before the configuration was saved whole) have no ``format`` key; format 2 had no
 ``--costs`` and no observation normalization, format 3 no reward normalization, format 4
-no shared hold-out and re-standardization settings; formats 5-13 are upgraded below."""
+no shared hold-out and re-standardization settings; formats 5-14 are upgraded below."""
 
 ABLATION_FIELDS = ("shared_holdout", "restandardize", "adapt_l2")
 """The reward-training fields that format 11 moved into ``ablation``."""
@@ -25,7 +25,8 @@ def upgraded(data: dict[str, Any]) -> dict[str, Any]:
     ``query.top_share``; format 9: ``restarts_from``; format 10: ``preset``, ``config``
     and the ``ablation`` group, whose fields were ``reward_training``'s; format 11: SAC's
     ``init_temperature`` and ``target_update_interval``, SB3's defaults; format 12:
-    ``schedule.random_clips``; format 13: ``sim``); any other one unchanged."""
+    ``schedule.random_clips``; format 13: ``sim``; format 14: ``explore.pebble_baseline``);
+    any other one unchanged."""
     if data.get("format") == 5 and isinstance(data.get("schedule"), dict):
         schedule = {**data["schedule"], "human_pace": False}
         data = {**data, "format": 6, "alive": "healthy", "schedule": schedule}
@@ -67,4 +68,7 @@ def upgraded(data: dict[str, Any]) -> dict[str, Any]:
         data = {**data, "format": 13, "schedule": schedule}
     if data.get("format") == 13:
         data = {**data, "format": 14, "sim": "mujoco"}
+    if data.get("format") == 14 and isinstance(data.get("explore"), dict):
+        explore = {**data["explore"], "pebble_baseline": False}
+        data = {**data, "format": 15, "explore": explore}
     return data

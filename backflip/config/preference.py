@@ -239,7 +239,11 @@ class ExploreConfig:
     """env steps (part of ``--steps``) the agent first learns on PEBBLE's state-entropy
     reward (k-nearest-neighbour distances of its observations) before the first queries,
     whose clips then come from that exploration instead of random actions; 0: random
-    actions. Learned-reward runs only, like RUNE."""
+    actions. Learned-reward runs; a true-reward run too with ``pebble_baseline``."""
+    pebble_baseline: bool = False
+    """a true-reward run (``--reward true``) also first learns ``pebble_steps`` on the
+    state-entropy reward, then on the task reward: a baseline that explores as the learned
+    run does (SAC's replay buffer is emptied after it, its rewards being the entropy's)."""
     pebble_k: int = 5
     """PEBBLE's k: the distance to the k-th nearest of the recent observations."""
     rune_beta: float = 0.0

@@ -88,7 +88,9 @@ class Run:
     last_round_step: int = -1
     """env step of the last completed round (its checkpoint)."""
     learned: LearnedRewardVecEnv | None = None
-    """the wrapper that gives the agent the learned reward (None for a baseline)."""
+    """the wrapper that gives the agent the learned reward (or, in a baseline with
+    ``--explore.pebble-baseline``, the state entropy's while it pre-trains); None for
+    another baseline."""
     rune: RuneReward | None = None
     """RUNE's reward, where ``--explore.rune-beta`` asks for it."""
 
@@ -139,6 +141,8 @@ def build_run(config: TrainConfig, device: torch.device) -> Run:
             members = preferences.model.ensemble.member_predictions
             reward_fn = rune = RuneReward(members, explore.rune_beta, explore.rune_decay)
         venv = learned = LearnedRewardVecEnv(recorder, reward_fn)
+    elif config.explore.pebble_steps > 0 and config.explore.pebble_baseline:
+        venv = learned = LearnedRewardVecEnv(recorder, None)  # the entropy's, then the task's
     agent = make_agent(
         config.algo,
         normalize(venv, settings),

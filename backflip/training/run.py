@@ -85,9 +85,11 @@ def _train(run: Run, progress: bool) -> dict[str, object]:
         # Phase 1 (gather): clips of the initial random policy (or of PEBBLE's exploration);
         # the first labels in a few batches with a fit after each, so that all but the first
         # batch are picked actively.
+        if checkpoint is None and config.explore.pebble_steps > 0 and run.learned is not None:
+            pretrain(run, bar)
         if prefs is not None and checkpoint is None:
             if config.explore.pebble_steps > 0:
-                prefs.pool.add(exploration_clips(run, bar))
+                prefs.pool.add(run.recorder.drain())
             else:
                 prefs.pool.add(random_clips(run, prefs))
             if config.oracle == "human":  # a person answers the whole block at their pace
@@ -157,9 +159,11 @@ def random_clips(run: Run, prefs: Preferences) -> list[Segment]:
     return venv.drain()
 
 
-def exploration_clips(run: Run, bar: RunProgress | None) -> list[Segment]:
+def pretrain(run: Run, bar: RunProgress | None) -> None:
     """PEBBLE's pre-training: the agent learns ``--explore.pebble-steps`` env steps on the
-    state-entropy reward instead of the learned one; returns the clips it made."""
+    state-entropy reward instead of its own; a learned run's recorder keeps the clips it
+    made, to ask first. A true-reward run then forgets SAC's replay, whose rewards were the
+    entropy's (a learned run relabels it after its first fit)."""
     assert run.learned is not None
     explore, learned = run.config.explore, run.learned
     reward_fn = learned.reward_fn
@@ -168,7 +172,10 @@ def exploration_clips(run: Run, bar: RunProgress | None) -> list[Segment]:
         run.agent.learn(explore.pebble_steps, callback=bar, progress_bar=False)
     finally:
         learned.reward_fn = reward_fn
-    return run.recorder.drain()
+    agent = run.agent
+    if run.preferences is None and isinstance(agent, OffPolicyAlgorithm):
+        assert agent.replay_buffer is not None
+        agent.replay_buffer.reset()
 
 
 def ask_due(prefs: Preferences, step: int) -> None:

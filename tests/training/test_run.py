@@ -15,7 +15,7 @@ from backflip.envs.restarts import VisitedStateRestarts
 from backflip.storage.run_dir import RunDir
 from backflip.training.build import build_run
 from backflip.training.checkpoints import restore_checkpoint
-from backflip.training.run import exploration_clips, random_clips, round_ends, train
+from backflip.training.run import pretrain, random_clips, round_ends, train
 
 CPU = torch.device("cpu")
 TINY = TrainConfig(
@@ -86,7 +86,8 @@ def test_pebble_explores_on_the_state_entropy_then_hands_back_the_learned_reward
     )
     run = build_run(config, CPU)
     assert run.learned is not None and run.preferences is not None
-    clips = exploration_clips(run, None)
+    pretrain(run, None)
+    clips = run.recorder.drain()
     assert run.agent.num_timesteps == 256  # two rollouts of 2 envs x 64 steps
     assert len(clips) == 4  # one from each episode it finished: 2 envs x 2 of 50 steps
     # PPO's last rollout was paid the entropy estimate, log(1 + distance) >= 0 (scaled by
@@ -94,6 +95,43 @@ def test_pebble_explores_on_the_state_entropy_then_hands_back_the_learned_reward
     rewards = run.agent.rollout_buffer.rewards  # type: ignore[attr-defined]
     assert np.all(rewards >= 0) and np.any(rewards > 0)
     assert run.learned.reward_fn == run.preferences.model.predict
+
+
+def test_a_true_reward_run_pretrains_on_the_state_entropy_only_when_asked(tmp_path) -> None:
+    """``--explore.pebble-baseline``: the baseline explores as the learned run does, then
+    is paid the task reward; without it, a true-reward run ignores ``pebble_steps``."""
+    true = dataclasses.replace(TINY, reward="true", labels=0)
+    plain = build_run(
+        dataclasses.replace(
+            true, run_dir=tmp_path / "plain", explore=ExploreConfig(pebble_steps=256)
+        ),
+        CPU,
+    )
+    assert plain.learned is None
+    explore = ExploreConfig(pebble_steps=256, pebble_baseline=True)
+    run = build_run(dataclasses.replace(true, run_dir=tmp_path / "b", explore=explore), CPU)
+    assert run.learned is not None and run.learned.reward_fn is None
+    pretrain(run, None)
+    assert run.agent.num_timesteps == 256
+    assert run.learned.reward_fn is None  # the task's reward passes through again
+    assert run.recorder.drain() == []  # a baseline asks nothing
+    # The last rollout was paid the entropy: >= 0 everywhere; the cheetah's own reward,
+    # forward speed of a barely trained policy, is negative at some steps.
+    rewards = run.agent.rollout_buffer.rewards  # type: ignore[attr-defined]
+    assert np.all(rewards >= 0)
+    run.agent.learn(128, reset_num_timesteps=False)
+    assert np.any(run.agent.rollout_buffer.rewards < 0)  # type: ignore[attr-defined]
+
+
+def test_a_sac_baseline_forgets_the_entropys_replay_after_pretraining(tmp_path) -> None:
+    explore = ExploreConfig(pebble_steps=120, pebble_baseline=True)
+    config = dataclasses.replace(
+        TINY, algo="sac", reward="true", labels=0, run_dir=tmp_path / "sac", explore=explore
+    )
+    run = build_run(config, CPU)
+    pretrain(run, None)
+    buffer = run.agent.replay_buffer  # type: ignore[attr-defined]
+    assert run.agent.num_timesteps >= 120 and buffer.size() == 0
 
 
 def test_a_run_with_pebble_and_rune_asks_all_its_labels_and_keeps_runes_clock(

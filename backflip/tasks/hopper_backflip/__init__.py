@@ -18,7 +18,15 @@ HOPPER_BACKFLIP_V0 = "backflip/HopperBackflip-v0"
 """The same env with the judge's first defaults (runs made before v1 still open)."""
 HOPPER_BACKFLIP_HANDWRITTEN = "backflip/HopperBackflipHandwritten-v0"
 """The same Hopper rewarded by the backflip reward OpenAI wrote by hand in 2017."""
-BACKFLIP_ENVS = (HOPPER_BACKFLIP, HOPPER_BACKFLIP_V0, HOPPER_BACKFLIP_HANDWRITTEN)
+HOPPER_BACKFLIP_HANDWRITTEN_V1 = "backflip/HopperBackflipHandwritten-v1"
+"""The hand-written reward on v1's Hopper: the same observation (the flight in it) and
+landings, so that an agent trained on it differs from v1's only in what it is paid."""
+BACKFLIP_ENVS = (
+    HOPPER_BACKFLIP,
+    HOPPER_BACKFLIP_V0,
+    HOPPER_BACKFLIP_HANDWRITTEN,
+    HOPPER_BACKFLIP_HANDWRITTEN_V1,
+)
 
 JUDGE = {
     "takeoff": "upright",
@@ -40,6 +48,7 @@ _KWARGS: dict[str, dict[str, Any]] = {
     HOPPER_BACKFLIP: {"reward": "judge", **JUDGE},
     HOPPER_BACKFLIP_V0: {"reward": "judge"},
     HOPPER_BACKFLIP_HANDWRITTEN: {"reward": "handwritten"},
+    HOPPER_BACKFLIP_HANDWRITTEN_V1: {"reward": "handwritten", **JUDGE},
 }
 
 for _env_id, _kwargs in _KWARGS.items():

@@ -18,8 +18,10 @@ from backflip.envs.make import make_env
 from backflip.envs.physics import physics_state, set_physics_state
 from backflip.evaluation import episode_returns
 from backflip.tasks.hopper_backflip import (
+    BACKFLIP_ENVS,
     HOPPER_BACKFLIP,
     HOPPER_BACKFLIP_HANDWRITTEN,
+    HOPPER_BACKFLIP_HANDWRITTEN_V1,
     HOPPER_BACKFLIP_V0,
     JUDGE,
 )
@@ -251,7 +253,7 @@ def test_flip_counter_unwraps_angles_given_in_minus_pi_to_pi() -> None:
 
 def test_evaluation_counts_flips_on_the_backflip_envs_only() -> None:
     names = {"flips_per_episode", "clean_flips_per_episode", "late_clean_flips_per_episode"}
-    for env_id in (HOPPER_BACKFLIP, HOPPER_BACKFLIP_V0, HOPPER_BACKFLIP_HANDWRITTEN):
+    for env_id in BACKFLIP_ENVS:
         assert {m.name for m in task_for(env_id).metrics} == names
     returns = episode_returns(TrainConfig(env=HOPPER_BACKFLIP), 100, None, episodes=2, seed=0)
     assert set(returns.metrics) == names
@@ -288,6 +290,23 @@ def test_v1_is_v0_with_the_judge_that_makes_clean_flips() -> None:
         np.testing.assert_array_equal(obs1, obs0)
         assert r1 == r0
     assert v1.unwrapped.weights.landing == 100 and v1.unwrapped.weights.takeoff == "upright"
+
+
+def test_the_hand_written_v1_sees_what_v1_sees_and_is_paid_otherwise() -> None:
+    """Equal terms: the same observations (the flight in them), step for step, as v1;
+    only the reward is the hand-written one (its landings: ``test_landings.py``)."""
+    judge = make_env(HOPPER_BACKFLIP, horizon=200)
+    hand = make_env(HOPPER_BACKFLIP_HANDWRITTEN_V1, horizon=200)
+    rng = np.random.default_rng(1)
+    obs_j, _ = judge.reset(seed=4)
+    obs_h, _ = hand.reset(seed=4)
+    np.testing.assert_array_equal(obs_j, obs_h)
+    for _ in range(200):
+        action = rng.uniform(-1, 1, size=3)
+        obs_j, _, *_ = judge.step(action)
+        obs_h, reward, _, _, info = hand.step(action)
+        np.testing.assert_array_equal(obs_j, obs_h)
+        assert reward == info["reward_handwritten"] and "reward_rotation" not in info
 
 
 def test_floor_contacts_are_read_from_the_physics() -> None:

@@ -7,6 +7,7 @@ import pytest
 
 from backflip.envs.make import make_env
 from backflip.envs.restarts import VisitedStateRestarts
+from backflip.tasks.hopper_backflip import HOPPER_BACKFLIP_HANDWRITTEN_V1
 from backflip.tasks.hopper_backflip import HOPPER_BACKFLIP_V0 as ENV_ID
 from backflip.tasks.hopper_backflip.judge import AIR
 from backflip.tasks.hopper_backflip.landings import Landings
@@ -41,11 +42,18 @@ def _drop(env: VisitedStateRestarts, turn_rate: float) -> dict:
     raise AssertionError("no touchdown in 200 steps")
 
 
-@pytest.mark.parametrize("turn_rate", [10.0, 14.0])  # lands tipped 60 degrees; upright
+@pytest.mark.parametrize(
+    ("env_id", "turn_rate"),
+    [
+        (ENV_ID, 10.0),  # lands tipped 60 degrees
+        (ENV_ID, 14.0),  # upright
+        (HOPPER_BACKFLIP_HANDWRITTEN_V1, 14.0),  # the hand-written reward's Hopper alike
+    ],
+)
 def test_landing_restarts_start_from_a_touchdown_on_the_foot_after_a_turn_back(
-    turn_rate: float,
+    env_id: str, turn_rate: float
 ) -> None:
-    env = VisitedStateRestarts(make_env(ENV_ID, horizon=300), share=0.99, seed=0, source=Landings())
+    env = VisitedStateRestarts(make_env(env_id, horizon=300), share=0.99, seed=0, source=Landings())
     info = _drop(env, turn_rate)
     assert env.unwrapped.touchdown.turned > np.pi
     assert len(env.picked) == 1

@@ -4,6 +4,8 @@ with each simulator on the same settings.
 
     python benchmarks/warp_speed.py --device cpu --worlds 8 64
     python benchmarks/warp_speed.py --device cuda --worlds 1024 4096 --steps 2000000
+    python benchmarks/warp_speed.py --device cuda --worlds 1024 --steps 4000000 \
+        -- --preset backflip   # make backflip's settings (flags after -- as for train)
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from stable_baselines3.common.vec_env import DummyVecEnv, VecEnv
 
 os.environ.setdefault("MUJOCO_GL", "egl")
 
-from backflip.config import TrainConfig  # noqa: E402
+from backflip.config.parse import parse_train  # noqa: E402
 from backflip.envs.make import make_run_env  # noqa: E402
 from backflip.sim.build import warp_vec_env  # noqa: E402
 from backflip.training.run import train  # noqa: E402
@@ -41,30 +43,35 @@ def env_steps_per_s(venv: VecEnv, steps: int) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--env", default="Hopper-v5")
+    parser.add_argument("--env", default="Hopper-v5", help="unless a preset after -- names one")
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     parser.add_argument("--worlds", type=int, nargs="+", default=[8, 64])
     parser.add_argument("--env-steps", type=int, default=50, help="steps of each world")
     parser.add_argument("--steps", type=int, default=20_000, help="agent steps of the runs")
+    parser.add_argument("train_flags", nargs="*", help="backflip train flags, after --")
     args = parser.parse_args()
     device = torch.device(args.device)
-    config = TrainConfig(env=args.env, algo="ppo", device=args.device)
-    print(f"{args.env} on {device}: env steps/s of random actions")
+    flags = ["--algo", "ppo", *args.train_flags]
+    if "--preset" not in flags and "--env" not in flags:
+        flags = ["--env", args.env, *flags]
+    config = dataclasses.replace(parse_train(flags, "warp_speed.py --"), device=args.device)
+    horizon = config.horizon or 1000
+    print(f"{config.env} on {device}: env steps/s of random actions")
     print("| worlds | MuJoCo | MuJoCo Warp | ratio |\n|---|---|---|---|")
     for n in args.worlds:
-        plain = DummyVecEnv([lambda: make_run_env(config, 1000)] * n)
+        plain = DummyVecEnv([lambda: make_run_env(config, horizon)] * n)
         c = env_steps_per_s(plain, args.env_steps)
-        w = env_steps_per_s(warp_vec_env(config, 1000, n, device), args.env_steps)
+        worlds = warp_vec_env(config, horizon, n, device, restarts_seed=0)
+        w = env_steps_per_s(worlds, args.env_steps)
         print(f"| {n} | {c:,.0f} | {w:,.0f} | {w / c:.2f} |")
     n = args.worlds[-1]
-    print(f"\nPPO from 100 synthetic labels, {args.steps:,} steps, {n} envs, one evaluation")
-    print("episode, one run at a time:")
+    print(f"\nPPO from {config.labels} synthetic labels, {args.steps:,} steps, {n} envs, one")
+    print("evaluation episode, one run at a time:")
     print("| sim | wall s | agent steps/s |\n|---|---|---|")
     ppo = dataclasses.replace(config.agent.ppo, n_envs=n, n_steps=max(8, 2048 // n))
     run = dataclasses.replace(
         config,
         steps=args.steps,
-        labels=100,
         eval_episodes=1,
         agent=dataclasses.replace(config.agent, ppo=ppo),
     )

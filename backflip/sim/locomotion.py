@@ -13,9 +13,12 @@ import numpy as np
 from gymnasium.envs.mujoco import MujocoEnv
 
 from backflip.errors import BackflipError
+from backflip.tasks.base import WorldContacts
+from backflip.tasks.registry import task_env_ids, task_for
 
 HEALTHY_CHECKS = {"HalfCheetah-v5": None, "Hopper-v5": "hopper", "Walker2d-v5": "walker"}
-"""The env ids the batched simulator runs, and how each decides it is healthy."""
+"""The gymnasium env ids the batched simulator runs, and how each decides it is healthy
+(task plug-ins batch their own envs: ``Task.batched``)."""
 
 
 class SimError(BackflipError, ValueError):
@@ -65,8 +68,18 @@ class Locomotion:
             ok &= np.all((low < state) & (state < high), axis=1)
         return ok
 
+    def started(
+        self, qpos: np.ndarray, qvel: np.ndarray, contacts: WorldContacts, restarted: np.ndarray
+    ) -> None:
+        """Nothing to remember: the reward reads each step alone."""
+
     def reward_terms(
-        self, x_before: np.ndarray, qpos: np.ndarray, qvel: np.ndarray, action: np.ndarray
+        self,
+        x_before: np.ndarray,
+        qpos: np.ndarray,
+        qvel: np.ndarray,
+        action: np.ndarray,
+        contacts: WorldContacts | None = None,
     ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         """The env's reward ``(n,)`` and its ``info`` terms by the env's own names."""
         x_velocity = (qpos[:, 0] - x_before) / self.dt
@@ -79,6 +92,10 @@ class Locomotion:
             terms["reward_survive"] = self.healthy(qpos, qvel) * self.healthy_reward
         reward = terms["reward_forward"] + terms["reward_ctrl"] + terms.get("reward_survive", 0.0)
         return reward, terms
+
+    def picked(self, source: str) -> np.ndarray:
+        """No restart sources of its own (any visited state can still be one)."""
+        raise KeyError(source)
 
     def reset_states(self, rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
         """``n`` start states ``(qpos (n, nq), qvel (n, nv))``, drawn as the env's
@@ -97,7 +114,7 @@ def locomotion(env_id: str, env: MujocoEnv) -> Locomotion:
     batched simulator does not run."""
     if env_id not in HEALTHY_CHECKS:
         raise SimError(
-            f"--sim warp runs {', '.join(HEALTHY_CHECKS)}; not {env_id} (use --sim mujoco)"
+            f"--sim warp runs {', '.join(batched_env_ids())}; not {env_id} (use --sim mujoco)"
         )
     check = HEALTHY_CHECKS[env_id]
     far = (-np.inf, np.inf)
@@ -116,3 +133,10 @@ def locomotion(env_id: str, env: MujocoEnv) -> Locomotion:
         init_qpos=np.array(env.init_qpos),
         init_qvel=np.array(env.init_qvel),
     )
+
+
+def batched_env_ids() -> list[str]:
+    """Every env id the batched simulator runs: the gymnasium ones and those whose task
+    batches its env."""
+    plugins = [env_id for env_id in task_env_ids() if task_for(env_id).batches]
+    return [*HEALTHY_CHECKS, *plugins]

@@ -18,7 +18,9 @@ import numpy as np
 from stable_baselines3.common.vec_env.base_vec_env import VecEnv, VecEnvStepReturn
 
 from backflip.envs.physics import mujoco_env
-from backflip.sim.locomotion import Locomotion, SimError
+from backflip.sim.locomotion import SimError
+from backflip.sim.restarts import BatchedRestarts
+from backflip.tasks.base import BatchedTask, WorldContacts
 
 
 def import_warp() -> tuple[Any, Any]:
@@ -37,16 +39,21 @@ def import_warp() -> tuple[Any, Any]:
 
 class WarpVecEnv(VecEnv):
     """``n`` worlds of ``template``'s model (a run env from ``make_run_env``) on ``device``
-    (a Warp device such as ``cpu`` or ``cuda:0``; None: Warp's default)."""
+    (a Warp device such as ``cpu`` or ``cuda:0``; None: Warp's default), computed as
+    ``task`` says; with ``restarts``, episodes start from remembered states as
+    ``--restarts`` asks (``restarts_from``: the task's source, or None for any visited
+    state)."""
 
     def __init__(
         self,
         template: gym.Env,
-        task: Locomotion,
+        task: BatchedTask,
         n: int,
         horizon: int,
         hidden: tuple[str, ...],
         device: str | None = None,
+        restarts: BatchedRestarts | None = None,
+        restarts_from: str | None = None,
     ) -> None:
         super().__init__(n, template.observation_space, template.action_space)
         if horizon < 1:
@@ -54,6 +61,7 @@ class WarpVecEnv(VecEnv):
         self.wp, self.mjw = import_warp()
         base = mujoco_env(template)
         self.task, self.horizon, self.hidden = task, horizon, hidden
+        self.restarts, self.restarts_from = restarts, restarts_from
         self.frame_skip = int(base.frame_skip)
         with self.wp.ScopedDevice(device):
             self.model = self.mjw.put_model(base.model)
@@ -75,12 +83,29 @@ class WarpVecEnv(VecEnv):
 
     def reset(self) -> np.ndarray:
         qpos, qvel = self.task.reset_states(self.rng, self.num_envs)
-        self.set_states(np.zeros(self.num_envs), qpos, qvel)
+        times = np.zeros(self.num_envs)
+        draws = [None] * self.num_envs if self.restarts is None else self.restarts.draw(len(qpos))
+        restarted = np.array([state is not None for state in draws])
+        nq = qpos.shape[1]
+        for i, state in enumerate(draws):
+            if state is not None:
+                times[i], qpos[i], qvel[i] = state[0], state[1 : 1 + nq], state[1 + nq :]
+        self.set_states(times, qpos, qvel)
+        self.task.started(self.qpos, self.qvel, self.contacts(), restarted)
         self.returns[:] = 0.0
         self.t = 0
         states = self.physics_states()
-        self.reset_infos = [{"physics_state": s} for s in states]
+        self.reset_infos = [
+            {"physics_state": state, **({"restarted": True} if again else {})}
+            for state, again in zip(states, restarted, strict=True)
+        ]
         return self.task.observe(self.qpos, self.qvel).astype(np.float32)
+
+    def contacts(self) -> WorldContacts:
+        """The contacts of every world, as the last step (or ``forward``) found them."""
+        count = int(self.data.nacon.numpy()[0])
+        geom = self.data.contact.geom.numpy()[:count].reshape(count, 2)
+        return WorldContacts(geom.astype(np.int64), self.data.contact.worldid.numpy()[:count])
 
     def set_states(self, times: np.ndarray, qpos: np.ndarray, qvel: np.ndarray) -> None:
         """Puts every world into the given ``(n,)`` times, ``(n, nq)`` and ``(n, nv)``
@@ -105,12 +130,17 @@ class WarpVecEnv(VecEnv):
             for _ in range(self.frame_skip):
                 mjw.step(self.model, self.data)
         self._read()
-        env_reward, terms = self.task.reward_terms(x_before, self.qpos, self.qvel, self._actions)
+        env_reward, terms = self.task.reward_terms(
+            x_before, self.qpos, self.qvel, self._actions, self.contacts()
+        )
         task_reward = env_reward - sum((terms[t] for t in self.hidden), np.zeros(self.num_envs))
         self.returns += task_reward
         self.t += 1
         obs = self.task.observe(self.qpos, self.qvel).astype(np.float32)
         states = self.physics_states()
+        if self.restarts is not None:
+            source = self.restarts_from
+            self.restarts.remember(states, None if source is None else self.task.picked(source))
         infos: list[dict[str, Any]] = [
             {
                 **{name: float(values[i]) for name, values in terms.items()},

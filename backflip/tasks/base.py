@@ -50,6 +50,54 @@ class RestartSource(Protocol):
 
 
 @dataclasses.dataclass(frozen=True)
+class WorldContacts:
+    """The contacts of a batch of worlds after a step, as MuJoCo lists them."""
+
+    geom: np.ndarray
+    """``(m, 2)`` int: the two geom ids of each contact."""
+    world: np.ndarray
+    """``(m,)`` int: the world each contact is in."""
+
+
+class BatchedTask(Protocol):
+    """A task's env for ``n`` worlds that the batched simulator (``backflip/sim/``) steps
+    together: what the env computes for one world, for all at once. Arrays have the batch
+    first: ``qpos`` ``(n, nq)``, ``qvel`` ``(n, nv)``, ``action`` ``(n, nu)``."""
+
+    def reset_states(self, rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """``n`` start states ``(qpos, qvel)``, drawn as the env's reset draws one."""
+        ...
+
+    def started(
+        self, qpos: np.ndarray, qvel: np.ndarray, contacts: WorldContacts, restarted: np.ndarray
+    ) -> None:
+        """Every world begins an episode in the given state: from a reset, or where
+        ``(n,)`` bool ``restarted`` says, from a restart (``--restarts``)."""
+        ...
+
+    def reward_terms(
+        self,
+        x_before: np.ndarray,
+        qpos: np.ndarray,
+        qvel: np.ndarray,
+        action: np.ndarray,
+        contacts: WorldContacts,
+    ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """The env's ``(n,)`` reward of the step just simulated and its ``info`` terms by
+        the env's names (``x_before``: ``(n,)`` x positions before the step)."""
+        ...
+
+    def observe(self, qpos: np.ndarray, qvel: np.ndarray) -> np.ndarray:
+        """``(n, obs_dim)`` float64 observations after the step (or the start)."""
+        ...
+
+    def picked(self, source: str) -> np.ndarray:
+        """``(n,)`` bool: the worlds whose state after the step just simulated the
+        restart source ``source`` picks (see :meth:`Task.restart_source`)."""
+        ...
+
+
+@dataclasses.dataclass(frozen=True)
 class Picture:
     """An extra picture a task drew of the final policy (``backflip video``)."""
 
@@ -83,6 +131,8 @@ class Task:
     """settings this task's runs take instead of the defaults, shaped as a preset's TOML
     (``{"schedule": {"random_clips": "resets"}}``); a preset, a settings file and the flags
     each override them, and the run saves the result."""
+    batches: bool = False
+    """whether :meth:`batched` makes the task's env for the batched simulator."""
 
     def episode_metrics(self, states: np.ndarray) -> dict[str, float]:
         """Each of :attr:`metrics` by name for one episode's ``(T + 1, 1 + nq + nv)``
@@ -103,6 +153,11 @@ class Task:
     def restart_source(self, name: str) -> RestartSource:
         """The source ``name`` of :attr:`restart_sources`."""
         raise KeyError(name)
+
+    def batched(self, env: gym.Env, n: int) -> BatchedTask:
+        """``n`` worlds of ``env`` (a made env of this task, unwrapped) for ``--sim
+        warp``, where :attr:`batches` says the task has them."""
+        raise NotImplementedError(f"{type(self).__name__} does not batch its env")
 
 
 def describe(metrics: Iterable[Metric], summary: dict[str, object]) -> str | None:

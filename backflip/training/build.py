@@ -124,7 +124,7 @@ def build_run(config: TrainConfig, device: torch.device) -> Run:
 
     base: VecEnv
     if config.sim == "warp":
-        base = warp_vec_env(config, horizon, settings.n_envs, device)
+        base = warp_vec_env(config, horizon, settings.n_envs, device, seeds.restarts)
     else:
         base = DummyVecEnv([env(i) for i in range(settings.n_envs)])
     recorder = ClipRecorder(

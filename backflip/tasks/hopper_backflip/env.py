@@ -19,6 +19,7 @@ from gymnasium import utils
 from gymnasium.envs.mujoco import MujocoEnv, hopper_v5
 from numpy.typing import NDArray
 
+from backflip.tasks.hopper_backflip.flight import FLIGHT_FEATURES, Flight
 from backflip.tasks.hopper_backflip.judge import (
     AIR,
     FOOT,
@@ -30,13 +31,10 @@ from backflip.tasks.hopper_backflip.judge import (
     StayWatch,
     Takeoff,
     Touchdown,
-    reward_terms,
 )
 
 HOPPER_XML = str(Path(hopper_v5.__file__).parent / "assets" / "hopper.xml")
 VELOCITY_CLIP = 20.0  # observed velocities are clipped to +-this (m/s, rad/s)
-FLIGHT_FEATURES = 8  # numbers that flight_obs adds to the observation
-FLIGHT_TURN_CLIP = 2.0  # observed turns of a phase in the air are clipped to +-this (turns)
 BODIES = ("torso", "thigh", "leg", "foot")
 # Gymnasium's Hopper camera, further back so that a whole flip stays in the frame.
 CAMERA: dict[str, Any] = {
@@ -157,9 +155,6 @@ class HopperBackflipEnv(MujocoEnv, utils.EzPickle):
         self.reward = reward
         self.flight_obs = flight_obs
         self.weights = BackflipWeights(*weights)
-        self.air = AirPhase()
-        self.touchdown: Touchdown | None = None
-        """the phase in the air that the last step ended, if it ended one."""
         self._reset_noise_scale = reset_noise_scale
         size = 12 + (FLIGHT_FEATURES if flight_obs else 0)
         observation_space = gym.spaces.Box(-np.inf, np.inf, shape=(size,), dtype=np.float64)
@@ -171,7 +166,8 @@ class HopperBackflipEnv(MujocoEnv, utils.EzPickle):
             default_camera_config=CAMERA,
             **kwargs,
         )
-        self.stay = StayWatch(round(self.weights.stay / self.dt))
+        self.flight = Flight(self.weights, self.dt)
+        """what the judge remembers of the flight."""
         self.masses = np.array([self.model.body(n).mass[0] for n in BODIES])
         self._floor = self.model.geom("floor").id
         self._foot_on_floor_pair = np.sort([self.model.geom("foot_geom").id, self._floor])
@@ -189,19 +185,23 @@ class HopperBackflipEnv(MujocoEnv, utils.EzPickle):
         return np.concatenate(parts)
 
     def flight_features(self) -> NDArray[np.float64]:
-        """``(8,)``: one-hot of what touched the floor after the last step (:data:`AIR`,
-        :data:`FOOT`, :data:`OTHER`), one-hot of how the current (or last) phase in the
-        air took off (an index in :data:`TAKEOFFS`), the turns (of 2 pi) the body has made
-        back since that take-off, and the turns of a clean landing still waiting out its
-        stay (0 if none); turns clipped to +-2."""
-        features = np.zeros(FLIGHT_FEATURES)
-        features[self.air.contact] = 1.0
-        features[3 + self.air.launch] = 1.0
-        features[6] = self.air.turned / (2 * math.pi)
-        if self.stay.held is not None:
-            features[7] = self.stay.held.turned / (2 * math.pi)
-        features[6:] = np.clip(features[6:], -FLIGHT_TURN_CLIP, FLIGHT_TURN_CLIP)
-        return features
+        """``(8,)``: what the judge remembers of the flight (``Flight.features``)."""
+        return self.flight.features()
+
+    @property
+    def air(self) -> AirPhase:
+        """the current (or last) phase in the air."""
+        return self.flight.air
+
+    @property
+    def stay(self) -> StayWatch:
+        """a clean landing waiting out its stay."""
+        return self.flight.stay
+
+    @property
+    def touchdown(self) -> Touchdown | None:
+        """the phase in the air that the last step ended, if it ended one."""
+        return self.flight.touchdown
 
     def floor_contact(self) -> int:
         """:data:`AIR`, :data:`FOOT` or :data:`OTHER`: what touches the floor now."""
@@ -221,17 +221,7 @@ class HopperBackflipEnv(MujocoEnv, utils.EzPickle):
             terms = {"reward_handwritten": value}
         else:
             backward, contact, touchdown, landed = self._remember_flight()
-            terms = reward_terms(
-                self.data.qpos,
-                backward,
-                contact,
-                self.air.launch,
-                self.air.turned,
-                touchdown,
-                landed,
-                self.weights,
-                self.dt,
-            )
+            terms = self.flight.judge(self.data.qpos, backward, contact, touchdown, landed)
         info = {name: np.float64(value) for name, value in terms.items()}
         if self.render_mode == "human":
             self.render()
@@ -243,25 +233,19 @@ class HopperBackflipEnv(MujocoEnv, utils.EzPickle):
         and completed landing of this step, if any."""
         contact = self.floor_contact()
         backward = -body_pitch_rate(self.data.qvel, self.masses)
-        pitch = float(self.data.qpos[PITCH])
-        self.touchdown = touchdown = self.air.step(contact, pitch, backward * self.dt)
-        return backward, contact, touchdown, self.stay.step(touchdown, contact, pitch)
+        touchdown, landed = self.flight.step(contact, float(self.data.qpos[PITCH]), backward)
+        return backward, contact, touchdown, landed
 
     def restarted(self) -> None:
         """The physics were put into another state (a training restart, see
         ``backflip/envs/restarts.py``): the judge forgets the phase it was in, and a phase
         in the air that this state is in counts as taken off from anything."""
-        pitch = float(self.data.qpos[PITCH])
-        self.air = AirPhase(contact=self.floor_contact(), pitch=pitch)
-        self.stay = StayWatch(self.stay.steps, contact=self.air.contact, pitch=pitch)
-        self.touchdown = None
+        self.flight.restarted(self.floor_contact(), float(self.data.qpos[PITCH]))
 
     def reset_model(self) -> NDArray[np.float64]:
         low, high = -self._reset_noise_scale, self._reset_noise_scale
         qpos = self.init_qpos + self.np_random.uniform(low, high, size=self.model.nq)
         qvel = self.init_qvel + self.np_random.uniform(low, high, size=self.model.nv)
         self.set_state(qpos, qvel)
-        self.air = AirPhase()
-        self.stay = StayWatch(round(self.weights.stay / self.dt))
-        self.touchdown = None
+        self.flight.reset()
         return self._get_obs()

@@ -8,6 +8,7 @@ import math
 
 import gymnasium as gym
 
+from backflip.tasks.hopper_backflip.flight import Flight
 from backflip.tasks.hopper_backflip.judge import FOOT
 
 LANDING_TURNS = 0.5
@@ -18,17 +19,21 @@ LANDING_CAPACITY = 500
 
 class Landings:
     """The restart source ``landings``: a step that ended a phase in the air on the foot
-    alone after at least :data:`LANDING_TURNS` turns back (the env's ``touchdown`` and
-    ``air.contact``), upright or not. Which states are landings is read from MuJoCo's
-    contacts and the body's turn, not from the judge's reward."""
+    alone after at least :data:`LANDING_TURNS` turns back, upright or not. Which states are
+    landings is read from MuJoCo's contacts and the body's turn (the flight the judge
+    remembers), not from the judge's reward."""
 
     capacity = LANDING_CAPACITY
 
     def __call__(self, env: gym.Env) -> bool:
-        base = env.unwrapped
-        touchdown = base.touchdown  # type: ignore[attr-defined]  # the backflip env's
-        return (
-            touchdown is not None
-            and touchdown.turned >= LANDING_TURNS * 2 * math.pi
-            and base.air.contact == FOOT  # type: ignore[attr-defined]
-        )
+        return landed(env.unwrapped.flight)  # type: ignore[attr-defined]  # the backflip env's
+
+
+def landed(flight: Flight) -> bool:
+    """Whether the step ``flight`` last advanced by is a landing (see :class:`Landings`)."""
+    touchdown = flight.touchdown
+    return (
+        touchdown is not None
+        and touchdown.turned >= LANDING_TURNS * 2 * math.pi
+        and flight.air.contact == FOOT
+    )

@@ -6,9 +6,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import gymnasium as gym
 import numpy as np
 
-from backflip.tasks.base import Metric, Picture, Render, RestartSource, Task
+from backflip.tasks.base import BatchedTask, Metric, Picture, Render, RestartSource, Task
+from backflip.tasks.hopper_backflip.env import HopperBackflipEnv
 from backflip.tasks.hopper_backflip.flip_strip import flip_strip
 from backflip.tasks.hopper_backflip.flip_trace import flip_trace
 from backflip.tasks.hopper_backflip.landings import Landings
@@ -26,6 +28,7 @@ class HopperBackflipTask(Task):
     )
     restart_sources = ("landings",)
     cost_terms = ()  # the judge's reward has no control cost: a person judges it the same
+    batches = True
 
     def episode_metrics(self, states: np.ndarray) -> dict[str, float]:
         trace = flip_trace(states)
@@ -46,6 +49,12 @@ class HopperBackflipTask(Task):
         self, episodes: Iterator[np.ndarray], render: Render, folder: Path
     ) -> list[Picture]:
         return [flip_strip(episodes, render, folder)]
+
+    def batched(self, env: gym.Env, n: int) -> BatchedTask:
+        from backflip.tasks.hopper_backflip.batched import BatchedBackflip
+
+        assert isinstance(env, HopperBackflipEnv)
+        return BatchedBackflip(env, n)
 
     def restart_source(self, name: str) -> RestartSource:
         if name != "landings":

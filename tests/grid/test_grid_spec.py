@@ -58,6 +58,25 @@ def test_cell_configs_are_ordinary_train_configs(tmp_path: Path) -> None:
     assert learned.steps == baseline.steps == 512 and learned.seed == 1
 
 
+def test_a_preset_after_the_double_dash_sets_both_arms_of_every_cell(tmp_path: Path) -> None:
+    """``backflip grid ... -- --preset bpref`` runs B-Pref's experiment unchanged (its SAC
+    baseline without PEBBLE's pre-training, as B-Pref's own); the backflip preset's
+    baseline explores as its learned run does."""
+    bpref = GridSpec(("dmc/walker_walk-v0",), ("sac",), (100,), (0,), 20_000, ("--preset", "bpref"))
+    learned = cell_config(bpref, Cell("dmc/walker_walk-v0", "sac", 100, 0), tmp_path / "l")
+    baseline = cell_config(bpref, Cell("dmc/walker_walk-v0", "sac", None, 0), tmp_path / "b")
+    for config in (learned, baseline):
+        assert config.preset == "bpref" and config.steps == 20_000
+        assert tuple(config.agent.sac.hidden) == (1024, 1024) and config.query.segment_len == 50
+        assert config.explore.pebble_steps == 9000 and not config.explore.pebble_baseline
+    assert (learned.reward, learned.labels, baseline.reward) == ("learned", 100, "true")
+    env = "backflip/HopperBackflip-v1"
+    flip = GridSpec((env,), ("ppo",), (900,), (0,), 4_000_000, ("--preset", "backflip"))
+    baseline = cell_config(flip, Cell(env, "ppo", None, 0), tmp_path / "f")
+    assert baseline.reward == "true" and baseline.explore.pebble_baseline
+    assert (baseline.restarts, baseline.restarts_from, baseline.horizon) == (0.3, "landings", 300)
+
+
 def test_the_grid_sets_its_own_flags() -> None:
     with pytest.raises(GridError, match="--seed after -- is set by backflip grid"):
         GridSpec(("Hopper-v5",), ("ppo",), (10,), (0,), 512, ("--seed", "3"))

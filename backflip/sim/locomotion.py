@@ -48,6 +48,7 @@ class Locomotion:
     """the observation clips velocities to [-10, 10] (the hopper and the walker)."""
     init_qpos: np.ndarray
     init_qvel: np.ndarray
+    uses_contacts: bool = False
 
     def observe(self, qpos: np.ndarray, qvel: np.ndarray) -> np.ndarray:
         """``(n, obs_dim)`` float64 observations."""

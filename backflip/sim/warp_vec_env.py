@@ -22,6 +22,8 @@ from backflip.sim.locomotion import SimError
 from backflip.sim.restarts import BatchedRestarts
 from backflip.tasks.base import BatchedTask, WorldContacts
 
+NO_CONTACTS = WorldContacts(np.zeros((0, 2), dtype=np.int64), np.zeros(0, dtype=np.int64))
+
 
 def import_warp() -> tuple[Any, Any]:
     """``(warp, mujoco_warp)``; :class:`SimError` naming the extra when they are missing."""
@@ -102,10 +104,13 @@ class WarpVecEnv(VecEnv):
         return self.task.observe(self.qpos, self.qvel).astype(np.float32)
 
     def contacts(self) -> WorldContacts:
-        """The contacts of every world, as the last step (or ``forward``) found them."""
-        count = int(self.data.nacon.numpy()[0])
-        geom = self.data.contact.geom.numpy()[:count].reshape(count, 2)
-        return WorldContacts(geom.astype(np.int64), self.data.contact.worldid.numpy()[:count])
+        """The contacts of every world, as the last step (or ``forward``) found them (none
+        for a task that does not read them)."""
+        if not self.task.uses_contacts:
+            return NO_CONTACTS
+        count = int(self.data.nacon.numpy()[0])  # only these leave the device
+        geom = self.data.contact.geom[:count].numpy().reshape(count, 2).astype(np.int64)
+        return WorldContacts(geom, self.data.contact.worldid[:count].numpy())
 
     def set_states(self, times: np.ndarray, qpos: np.ndarray, qvel: np.ndarray) -> None:
         """Puts every world into the given ``(n,)`` times, ``(n, nq)`` and ``(n, nv)``

@@ -64,6 +64,12 @@ class BatchedTask(Protocol):
     together: what the env computes for one world, for all at once. Arrays have the batch
     first: ``qpos`` ``(n, nq)``, ``qvel`` ``(n, nv)``, ``action`` ``(n, nu)``."""
 
+    @property
+    def uses_contacts(self) -> bool:
+        """Whether it reads the worlds' contacts (else it is given none, and nothing is
+        copied off the device for them)."""
+        ...
+
     def reset_states(self, rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
         """``n`` start states ``(qpos, qvel)``, drawn as the env's reset draws one."""
         ...

@@ -22,6 +22,8 @@ class BatchedBackflip:
     """``n`` Hoppers of ``env`` (a made backflip env, unwrapped): a
     ``backflip.tasks.base.BatchedTask``."""
 
+    uses_contacts = True
+
     def __init__(self, env: HopperBackflipEnv, n: int) -> None:
         self.reward = env.reward
         self.flight_obs = env.flight_obs

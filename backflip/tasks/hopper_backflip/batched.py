@@ -1,6 +1,6 @@
 """The backflip env for a batch of worlds (``--sim warp``): the same observation, judge (or
-hand-written reward) and landings as ``env.py`` computes for one Hopper, with one
-:class:`Flight` per world."""
+hand-written reward) and landings as ``env.py`` computes for one Hopper, the judge's
+memory of every world's flight in arrays (:class:`Flights`)."""
 
 from __future__ import annotations
 
@@ -11,11 +11,10 @@ from backflip.tasks.hopper_backflip.env import (
     VELOCITY_CLIP,
     HopperBackflipEnv,
     body_pitch,
-    handwritten_reward,
+    handwritten_rewards,
 )
-from backflip.tasks.hopper_backflip.flight import Flight
+from backflip.tasks.hopper_backflip.flights import Flights
 from backflip.tasks.hopper_backflip.judge import AIR, FOOT, OTHER, PITCH
-from backflip.tasks.hopper_backflip.landings import landed
 
 
 class BatchedBackflip:
@@ -28,7 +27,8 @@ class BatchedBackflip:
         self.reward = env.reward
         self.flight_obs = env.flight_obs
         self.masses = np.array(env.masses)
-        self.flights = [Flight(env.weights, env.dt) for _ in range(n)]
+        self.flights = Flights(env.weights, env.dt, n)
+        self.n = n
         self.floor = env._floor
         self.foot_on_floor = env._foot_on_floor_pair
         self.init_qpos, self.init_qvel = np.array(env.init_qpos), np.array(env.init_qvel)
@@ -43,7 +43,7 @@ class BatchedBackflip:
     def floor_contacts(self, contacts: WorldContacts) -> np.ndarray:
         """``(n,)`` :data:`AIR`, :data:`FOOT` or :data:`OTHER` per world, as the env's
         ``floor_contact`` reads its one world."""
-        n = len(self.flights)
+        n = self.n
         pairs = np.sort(contacts.geom, axis=1)
         on_floor = np.any(pairs == self.floor, axis=1)
         foot = np.all(pairs == self.foot_on_floor, axis=1)
@@ -56,11 +56,7 @@ class BatchedBackflip:
         self, qpos: np.ndarray, qvel: np.ndarray, contacts: WorldContacts, restarted: np.ndarray
     ) -> None:
         contact = self.floor_contacts(contacts)
-        for i, flight in enumerate(self.flights):
-            if restarted[i]:
-                flight.restarted(int(contact[i]), float(qpos[i, PITCH]))
-            else:
-                flight.reset()
+        self.flights.start(contact, qpos[:, PITCH], restarted)
 
     def reward_terms(
         self,
@@ -72,17 +68,13 @@ class BatchedBackflip:
     ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         contact = self.floor_contacts(contacts)
         backward = -body_pitch(qvel[:, PITCH : PITCH + len(self.masses)], self.masses)
-        rows = []
-        for i, flight in enumerate(self.flights):
-            back = float(backward[i])
-            touchdown, landing = flight.step(int(contact[i]), float(qpos[i, PITCH]), back)
-            if self.reward == "handwritten":
-                rows.append({"reward_handwritten": handwritten_reward(qpos[i], qvel[i], action[i])})
-            else:
-                rows.append(flight.judge(qpos[i], back, int(contact[i]), touchdown, landing))
-        terms = {name: np.array([row[name] for row in rows]) for name in rows[0]}
-        reward = np.zeros(len(rows))
-        for values in terms.values():  # in the env's order: the same sums, bit for bit
+        landed, done = self.flights.step(contact, qpos[:, PITCH], backward)
+        if self.reward == "handwritten":
+            terms = {"reward_handwritten": handwritten_rewards(qpos, qvel, action)}
+        else:
+            terms = self.flights.reward_terms(qpos, backward, landed, done)
+        reward = np.zeros(self.n)
+        for values in terms.values():  # in the env's order, as it sums them
             reward = reward + values
         return reward, terms
 
@@ -96,10 +88,10 @@ class BatchedBackflip:
             np.clip(qvel, -VELOCITY_CLIP, VELOCITY_CLIP),
         ]
         if self.flight_obs:
-            parts.append(np.stack([flight.features() for flight in self.flights]))
+            parts.append(self.flights.features())
         return np.concatenate(parts, axis=1)
 
     def picked(self, source: str) -> np.ndarray:
         if source != "landings":
             raise KeyError(source)
-        return np.array([landed(flight) for flight in self.flights])
+        return self.flights.landings()

@@ -241,7 +241,7 @@ class ExploreConfig:
     whose clips then come from that exploration instead of random actions; 0: random
     actions. Learned-reward runs; a true-reward run too with ``pebble_baseline``."""
     pebble_baseline: bool = False
-    """a true-reward run (``--reward true``) also first learns ``pebble_steps`` on the
+    """a true-reward run (--reward true) also first learns --explore.pebble-steps on the
     state-entropy reward, then on the task reward: a baseline that explores as the learned
     run does (SAC's replay buffer is emptied after it, its rewards being the entropy's)."""
     pebble_k: int = 5

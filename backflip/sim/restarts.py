@@ -32,14 +32,16 @@ class BatchedRestarts:
             assert picked is not None
             self.picked.extend(np.array(state) for state in states[picked])
             return
-        for state in states:
-            self.seen += 1
-            if len(self.visited) < VISITED_CAPACITY:
-                self.visited.append(np.array(state))
-            else:
-                slot = int(self.rng.integers(self.seen))
-                if slot < VISITED_CAPACITY:
-                    self.visited[slot] = np.array(state)
+        visited = np.asarray(states)
+        free = max(0, VISITED_CAPACITY - len(self.visited))
+        self.visited.extend(np.array(state) for state in visited[:free])
+        rest = visited[free:]
+        seen = self.seen + free + np.arange(1, len(rest) + 1)  # each one's count, 1-based
+        slots = (self.rng.random(len(rest)) * seen).astype(np.int64)  # uniform in [0, seen)
+        kept = slots < VISITED_CAPACITY  # a uniform reservoir, as the env's
+        for slot, state in zip(slots[kept], rest[kept], strict=True):
+            self.visited[slot] = np.array(state)
+        self.seen += len(visited)
 
     def draw(self, n: int) -> list[np.ndarray | None]:
         """Per world, the state its reset restarts from, or None for the env's reset."""

@@ -81,15 +81,15 @@ def handwritten_reward(qpos: np.ndarray, qvel: np.ndarray, action: np.ndarray) -
     human preferences", 2017), in gym's Hopper observation: the backward roll rate (minus
     the torso's pitch rate) times (1 + 0.3 x torso height + 0.1 x actions . joint
     velocities + 0.05 x backward slide, minus the forward velocity)."""
-    return float(handwritten_rewards(qpos[None], qvel[None], np.asarray(action)[None])[0])
+    return float(handwritten_rewards(qpos, qvel, np.asarray(action)))
 
 
 def handwritten_rewards(qpos: np.ndarray, qvel: np.ndarray, action: np.ndarray) -> np.ndarray:
-    """:func:`handwritten_reward` of ``(n, nq)`` ``qpos``, ``(n, nv)`` ``qvel`` and
-    ``(n, 3)`` ``action``: ``(n,)``."""
+    """:func:`handwritten_reward` of ``(..., nq)`` ``qpos``, ``(..., nv)`` ``qvel`` and
+    ``(..., 3)`` ``action`` (a batch of worlds or one): ``(...)``."""
     vel = np.clip(qvel, -HANDWRITTEN_VELOCITY_CLIP, HANDWRITTEN_VELOCITY_CLIP)
-    backroll, height, backslide = -vel[:, PITCH], qpos[:, 1], -vel[:, 0]
-    vel_act = np.sum(action * vel[:, PITCH + 1 : PITCH + 4], axis=1)
+    backroll, height, backslide = -vel[..., PITCH], qpos[..., 1], -vel[..., 0]
+    vel_act = np.sum(action * vel[..., PITCH + 1 : PITCH + 4], axis=-1)
     return np.asarray(backroll * (1.0 + 0.3 * height + 0.1 * vel_act + 0.05 * backslide))
 
 

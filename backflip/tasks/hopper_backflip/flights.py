@@ -83,9 +83,9 @@ class Flights:
     ) -> tuple[np.ndarray, Phases]:
         """Advances every world by the step just simulated (``(n,)`` ``contact`` and torso
         ``pitch`` after it, ``backward``: the body's backward turn rate in rad/s); returns
-        the ``(n,)`` mask of worlds whose held clean landing completed its stay, and that
-        landing's ``(launch, turned)`` as a :class:`Phases` (``AirPhase.step`` then
-        ``StayWatch.step``)."""
+        the ``(n,)`` mask of worlds whose held clean landing completed its stay, and the
+        held landings' ``(launch, turned)`` (read them before the next step; as
+        ``AirPhase.step`` then ``StayWatch.step``)."""
         was = self.contact
         took_off_air = (contact == AIR) & (was != AIR)
         from_foot = was == FOOT
@@ -112,9 +112,7 @@ class Flights:
         landed = self.held & ~fell & (took_off | (self.left == 0))
         self.left = np.where(self.held & ~fell & ~landed, self.left - 1, self.left)
         self.held &= ~fell & ~landed
-        done = Phases(self.n)
-        done.launch, done.turned = kept.launch.copy(), kept.turned.copy()
-        return landed, done
+        return landed, kept
 
     def reward_terms(
         self, qpos: np.ndarray, backward: np.ndarray, landed: np.ndarray, done: Phases

@@ -5,10 +5,16 @@ No RL runs, so no RL noise: each variant sees the very same comparisons. Prints,
 variant and mean over runs, the fits' optimizer steps and seconds, the last fit's
 out-of-bag accuracy, and the final model against the oracle on the run's held-out clips
 (a uniform sample of the run): accuracy on every pair of them and on pairs of the newest
-half (late behaviour, where clips differ least), and the correlation of clip returns.
+half (late behaviour, where clips differ least), and the correlation of clip returns;
+also the weakest member's accuracy on its own training comparisons after the last fit
+(``min_acc``), and the share of replays where it stayed below 0.8 (``stuck``). Each run is
+replayed with the ensemble's seed of the run itself (``backflip/seeds.py``) and with
+``--more-seeds``; ``--flip`` turns that share of the answers around (a mistaken teacher).
 
     python benchmarks/reward_fit.py grids/part1d/runs/Hopper-v5-ppo-700-s{0,1,2} \
         --variant default --variant paper-l2-rule:adapt_l2=True
+    python benchmarks/reward_fit.py grids/locomotion-ppo-1m/runs/Hopper-v5-ppo-100-s* \
+        --more-seeds 2 --flip 0.1 --variant default --variant plain:random_answer_prob=0
 """
 
 from __future__ import annotations
@@ -24,7 +30,8 @@ import torch
 
 from backflip.config.migrations import ABLATION_FIELDS
 from backflip.preference.reward_model import RewardModel
-from backflip.records import Segment
+from backflip.records import Comparison, Segment
+from backflip.seeds import Seeds
 from backflip.storage.clip_files import load_clips
 from backflip.storage.run_dir import RunDir, read_metrics
 
@@ -64,7 +71,20 @@ def pair_accuracy(predicted: np.ndarray, oracle: np.ndarray) -> float:
     return float(agree[decided].mean())
 
 
-def replay(rep: Replay, config_run: Path, changes: dict[str, object]) -> dict[str, float]:
+def flipped(comparisons: list[Comparison], share: float, seed: int) -> list[Comparison]:
+    """``comparisons`` with ``share`` of the decided answers turned around (seeded)."""
+    rng = np.random.default_rng(seed)
+    return [
+        dataclasses.replace(c, label=1.0 - c.label)
+        if c.label in (0.0, 1.0) and rng.random() < share
+        else c
+        for c in comparisons
+    ]
+
+
+def replay(
+    rep: Replay, config_run: Path, changes: dict[str, object], seed: int
+) -> dict[str, float]:
     config = RunDir(config_run).read_config()
     ablated = {k: v for k, v in changes.items() if k in ABLATION_FIELDS}
     trained = {k: v for k, v in changes.items() if k not in ablated}
@@ -77,7 +97,7 @@ def replay(rep: Replay, config_run: Path, changes: dict[str, object]) -> dict[st
         config.reward_model,
         training,
         torch.device("cpu"),
-        config.seed,
+        seed,
         ablation,
     )
     steps, seconds = 0, 0.0
@@ -97,6 +117,8 @@ def replay(rep: Replay, config_run: Path, changes: dict[str, object]) -> dict[st
         "pair_acc": pair_accuracy(predicted, oracle),
         "late_pair_acc": pair_accuracy(predicted[late], oracle[late]),
         "corr": float(np.corrcoef(predicted, oracle)[0, 1]),
+        "min_acc": stats.train_accuracy,
+        "stuck": float(stats.train_accuracy < 0.8),
     }
 
 
@@ -121,16 +143,28 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("runs", nargs="+", type=Path, help="finished learned run folders")
     parser.add_argument("--variant", action="append", default=[], help="name:field=value,...")
+    parser.add_argument("--more-seeds", type=int, default=0, help="ensemble seeds but the run's")
+    parser.add_argument("--flip", type=float, default=0.0, help="share of answers turned around")
     args = parser.parse_args()
     torch.set_num_threads(1)
     replays = {run: load(run) for run in args.runs}
+    for run, rep in replays.items():
+        rep.comparisons = flipped(rep.comparisons, args.flip, RunDir(run).read_config().seed)
     print(f"{len(replays)} runs, fits at {', '.join(str(r.fit_at) for r in replays.values())}")
-    keys = ("fits", "steps", "fit_s", "oob_acc", "pair_acc", "late_pair_acc", "corr")
+    keys = (
+        *("fits", "steps", "fit_s", "oob_acc", "pair_acc", "late_pair_acc", "corr"),
+        *("min_acc", "stuck"),
+    )
     print("| variant | " + " | ".join(keys) + " |")
     print("|---" * (len(keys) + 1) + "|")
     for text in args.variant or ["default"]:
         name, changes = parse_variant(text)
-        rows = [replay(rep, run, changes) for run, rep in replays.items()]
+        rows = [
+            replay(rep, run, changes, seed)
+            for run, rep in replays.items()
+            for seed in [Seeds.of(RunDir(run).read_config().seed).reward_model]
+            + list(range(args.more_seeds))
+        ]
         means = {k: float(np.mean([r[k] for r in rows])) for k in keys}
         cells = [f"{means[k]:.0f}" if k in ("fits", "steps") else f"{means[k]:.3f}" for k in keys]
         cells[2] = f"{means['fit_s']:.1f}"

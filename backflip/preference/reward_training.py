@@ -54,6 +54,13 @@ class FitStats:
     steps: int
     weight_decay: float
 
+    def trapped(self, max_steps: int) -> bool:
+        """Whether the fit ran to its cap of ``max_steps`` with a member right on fewer
+        than half of its own training comparisons: worse than a coin on what it trains
+        on, so it is confidently wrong, and the random-answer loss, flat for a confident
+        mistake, no longer moves it (``docs/history.md``, "The preference loss")."""
+        return self.steps >= max_steps and self.train_accuracy < 0.5
+
 
 _POISSON_CDF = np.cumsum([math.exp(-1) / math.factorial(k) for k in range(12)])
 

@@ -70,6 +70,8 @@ class Preferences:
     """answers the reward model was last fit on (in this process)."""
     fit_s: float = 0.0
     """wall seconds spent fitting the reward model so far (a resumed run's included)."""
+    warned_trapped: bool = False
+    """whether this process has warned of a trapped ensemble member (``FitStats.trapped``)."""
 
 
 @dataclasses.dataclass

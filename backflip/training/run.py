@@ -21,6 +21,7 @@ from backflip.agents.state_entropy import StateEntropyReward
 from backflip.config import TrainConfig
 from backflip.envs.resolve import resolved_config
 from backflip.errors import BackflipError, ResumableError
+from backflip.preference.reward_training import FitStats
 from backflip.records import Segment
 from backflip.storage.run_dir import RunDir
 from backflip.training.build import Preferences, Run, build_run, training_horizon
@@ -229,7 +230,25 @@ def fit(prefs: Preferences) -> bool:
     prefs.last_fit = prefs.model.fit(comparisons, clips, prefs.pool.candidates() if surf else ())
     prefs.fit_s += time.perf_counter() - started
     prefs.fitted_on = len(comparisons)
+    training = prefs.model.trainer.config
+    if prefs.last_fit.trapped(training.max_steps) and not prefs.warned_trapped:
+        prefs.warned_trapped = True
+        print(trapped_warning(prefs.last_fit, training.random_answer_prob), flush=True)
     return True
+
+
+def trapped_warning(stats: FitStats, random_answer_prob: float) -> str:
+    """The one line a run prints the first time a reward fit ends with a trapped member."""
+    line = (
+        f"warning: after {stats.steps:,} optimizer steps a reward-ensemble member orders only "
+        f"{stats.train_accuracy:.0%} of its own training comparisons right"
+    )
+    if random_answer_prob > 0:
+        line += (
+            "; it is confidently wrong, where the random-answer loss no longer pulls "
+            "(--reward-training.random-answer-prob 0 fits plain Bradley-Terry)"
+        )
+    return line
 
 
 def preference_round(run: Run, step: int) -> None:

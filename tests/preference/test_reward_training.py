@@ -412,3 +412,22 @@ def test_the_criterion_is_checked_on_whole_clips() -> None:
     config = dataclasses.replace(FAST, min_steps=20, max_steps=3000, train_clip_steps=8)
     stats = make_trainer(config).fit(comps, segs)  # stride 2
     assert stats.train_accuracy >= FAST.target_accuracy and stats.steps < 1000
+
+
+def test_a_confidently_wrong_member_is_trapped_by_random_answers_and_freed_by_plain_bt() -> None:
+    # Long clips make large clip returns: after a confident fit, every answer turned
+    # around is a confident mistake. The paper's random-answer loss is flat there, so the
+    # members stay wrong to the cap; plain Bradley-Terry pulls them over.
+    segs = make_segments(60, length=150)
+    comps = true_comparisons(segs, make_pairs(100, 60))
+    turned = [dataclasses.replace(c, label=1.0 - c.label) for c in comps]
+    results = {}
+    for eps in (0.1, 0.0):
+        config = dataclasses.replace(
+            FAST, min_steps=50, max_steps=1000, lr=1e-2, weight_decay=0.0, random_answer_prob=eps
+        )
+        trainer = make_trainer(config)
+        assert trainer.fit(comps, segs).train_accuracy > 0.95
+        results[eps] = trainer.fit(turned, segs)
+    assert results[0.1].trapped(1000) and results[0.1].train_accuracy < 0.2
+    assert not results[0.0].trapped(1000) and results[0.0].train_accuracy > 0.9

@@ -12,10 +12,11 @@ from threadpoolctl import threadpool_limits
 
 from backflip.config import AgentConfig, ExploreConfig, PPOConfig, ScheduleConfig, TrainConfig
 from backflip.envs.restarts import VisitedStateRestarts
+from backflip.preference.reward_training import FitStats
 from backflip.storage.run_dir import RunDir
 from backflip.training.build import build_run
 from backflip.training.checkpoints import restore_checkpoint
-from backflip.training.run import pretrain, random_clips, round_ends, train
+from backflip.training.run import pretrain, random_clips, round_ends, train, trapped_warning
 
 CPU = torch.device("cpu")
 TINY = TrainConfig(
@@ -190,3 +191,12 @@ def test_the_random_phase_cuts_its_clips_from_episodes_or_from_resets(cut, tmp_p
     # clips cut from whole episodes start anywhere in them; from resets, at their start
     assert (starts == {0}) if cut == "resets" else (max(starts) > 0)
     assert len(clips) >= 8
+
+
+def test_a_trapped_member_is_reported_with_the_loss_that_frees_it() -> None:
+    stats = FitStats(0.6, 0.44, 0.7, 0.56, 100, 1000, 1e-4)
+    assert stats.trapped(1000) and not stats.trapped(2000)
+    assert not dataclasses.replace(stats, train_accuracy=0.6).trapped(1000)
+    line = trapped_warning(stats, 0.1)
+    assert "44%" in line and "1,000" in line and "--reward-training.random-answer-prob 0" in line
+    assert "random-answer-prob" not in trapped_warning(stats, 0.0)

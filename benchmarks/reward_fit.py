@@ -44,6 +44,7 @@ class Replay:
     segments: dict[int, Segment]
     fit_at: list[int]  # answered comparisons at each fit
     heldout: list[Segment]
+    seed: int  # the run's seed
 
 
 def load(folder: Path) -> Replay:
@@ -60,7 +61,8 @@ def load(folder: Path) -> Replay:
     fit_at = sorted({n for n in fit_at if 0 < n <= len(comparisons)})
     checkpoint = run.latest_checkpoint()
     assert checkpoint is not None, f"{folder} has no checkpoint"
-    return Replay(comparisons, segments, fit_at, load_clips(checkpoint.heldout_clips))
+    heldout = load_clips(checkpoint.heldout_clips)
+    return Replay(comparisons, segments, fit_at, heldout, config.seed)
 
 
 def pair_accuracy(predicted: np.ndarray, oracle: np.ndarray) -> float:
@@ -148,8 +150,8 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(1)
     replays = {run: load(run) for run in args.runs}
-    for run, rep in replays.items():
-        rep.comparisons = flipped(rep.comparisons, args.flip, RunDir(run).read_config().seed)
+    for rep in replays.values():
+        rep.comparisons = flipped(rep.comparisons, args.flip, rep.seed)
     print(f"{len(replays)} runs, fits at {', '.join(str(r.fit_at) for r in replays.values())}")
     keys = (
         *("fits", "steps", "fit_s", "oob_acc", "pair_acc", "late_pair_acc", "corr"),
@@ -162,8 +164,7 @@ def main() -> None:
         rows = [
             replay(rep, run, changes, seed)
             for run, rep in replays.items()
-            for seed in [Seeds.of(RunDir(run).read_config().seed).reward_model]
-            + list(range(args.more_seeds))
+            for seed in [Seeds.of(rep.seed).reward_model] + list(range(args.more_seeds))
         ]
         means = {k: float(np.mean([r[k] for r in rows])) for k in keys}
         cells = [f"{means[k]:.0f}" if k in ("fits", "steps") else f"{means[k]:.3f}" for k in keys]

@@ -155,7 +155,7 @@ Made by `{made["command"]}` with backflip {backflip.__version__} at commit
     body += _REST.format(reward=_reward_table(by))
     zoo = zoo_table(results, spec.steps)
     if zoo:
-        body += _ZOO.format(url=ZOO_BENCHMARK, zoo=zoo)
+        body += _ZOO.format(url=ZOO_BENCHMARK, zoo=zoo, wide=zoo_row_table(results))
     if spec.baselines:
         body += _TIME.format(time=_time_table(by))
     return body + _problems(failed, missing)
@@ -235,6 +235,11 @@ its deterministic policy in episodes that end when the Hopper or the Walker fall
 play fixed-length episodes on the same policy kind.
 
 {zoo}
+
+The same, a row per task: the env return per reward, mean over seeds, with the fraction of
+the Zoo's in brackets (the seeds where fewer finished).
+
+{wide}
 """
 
 _TIME = """
@@ -270,6 +275,37 @@ def zoo_table(results: list[CellResult], steps: int) -> str:
         rows.append((env, algo, arm, len(mine), f"{steps:,}", ours, theirs, fraction))
     header = ("env", "algo", "reward", "seeds", "steps", "env return [95% CI]", "Zoo")
     return _table(header + ("of the Zoo's",), rows) if rows else ""
+
+
+def zoo_row_table(results: list[CellResult]) -> str:
+    """Per (env, algo) with a Zoo figure, one row: the Zoo's return, then our env return
+    per arm (true reward, then each label budget) with its fraction of the Zoo's."""
+    done = [r for r in results if r.summary and zoo_figure(r.cell.algo, r.cell.env)]
+    arms = sorted({r.cell.labels or 0 for r in done})
+    rows: list[tuple[object, ...]] = []
+    for env, algo in sorted({(r.cell.env, r.cell.algo) for r in done}):
+        zoo = zoo_figure(algo, env)
+        assert zoo is not None
+        returns = {
+            labels: [
+                r.value("eval_env_return_mean")
+                for r in done
+                if (r.cell.env, r.cell.algo, r.cell.labels or 0) == (env, algo, labels)
+            ]
+            for labels in arms
+        }
+        most = max(len(v) for v in returns.values())
+        cells = []
+        for labels in arms:
+            mine = returns[labels]
+            if not mine:
+                cells.append("–")
+                continue
+            fewer = f"; {len(mine)} of {most} seeds" if len(mine) < most else ""
+            cells.append(f"{np.mean(mine):.1f} ({np.mean(mine) / zoo.mean_return:.2f}{fewer})")
+        rows.append((env, algo, f"{zoo.mean_return:.1f} ({zoo.env_id})", *cells))
+    names = tuple(f"{labels} labels" if labels else "true reward" for labels in arms)
+    return _table(("env", "algo", "Zoo") + names, rows) if rows else ""
 
 
 def _reward_table(by: list[Group]) -> str:

@@ -15,6 +15,7 @@ from backflip.grid.report import (
     publish_report,
     score_table,
     write_report,
+    zoo_row_table,
     zoo_table,
 )
 from backflip.grid.results import CellResult, Group
@@ -242,3 +243,25 @@ def test_env_returns_are_set_beside_the_zoos_published_ones() -> None:
     assert zoo_table([run("backflip/HopperBackflip-v1", 900, 0, 99.0)], 100) == ""
     assert zoo_figure("sac", "HalfCheetah-v5") == zoo_figure("sac", "HalfCheetah-v4")
     assert zoo_figure("ppo", "Humanoid-v5") is None
+
+
+def test_a_tasks_returns_beside_the_zoos_fit_one_row() -> None:
+    def run(env: str, labels: int | None, seed: int, env_return: float) -> CellResult:
+        return CellResult(Cell(env, "ppo", labels, seed), {"eval_env_return_mean": env_return})
+
+    results = [
+        run("Hopper-v5", None, 0, 2400.0),
+        run("Hopper-v5", None, 1, 2000.0),
+        run("Hopper-v5", 700, 0, 1205.0),
+        CellResult(Cell("Hopper-v5", "ppo", 700, 1), None),  # not finished: left out
+        run("Walker2d-v5", 100, 0, 3478.798),
+        run("backflip/HopperBackflip-v1", 900, 0, 99.0),  # not a task the Zoo publishes
+    ]
+    table = zoo_row_table(results).splitlines()
+    assert table[0] == "| env | algo | Zoo | true reward | 100 labels | 700 labels |"
+    # 2200 / 2410.435 = 0.91; the 700-label arm has one seed where the baseline has two
+    assert table[2] == (
+        "| Hopper-v5 | ppo | 2410.4 (Hopper-v3) | 2200.0 (0.91) | – | 1205.0 (0.50; 1 of 2 seeds) |"
+    )
+    assert table[3] == "| Walker2d-v5 | ppo | 3478.8 (Walker2d-v3) | – | 3478.8 (1.00) | – |"
+    assert len(table) == 4  # the backflip has no row

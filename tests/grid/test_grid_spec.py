@@ -70,6 +70,7 @@ def test_a_preset_after_the_double_dash_sets_both_arms_of_every_cell(tmp_path: P
         assert config.preset == "bpref" and config.steps == 20_000
         assert tuple(config.agent.sac.hidden) == (1024, 1024) and config.query.segment_len == 50
         assert config.explore.pebble_steps == 9000 and not config.explore.pebble_baseline
+    assert learned.reward_training.random_answer_prob == 0  # B-Pref's plain cross-entropy
     assert (learned.reward, learned.labels, baseline.reward) == ("learned", 100, "true")
     env = "backflip/HopperBackflip-v1"
     flip = GridSpec((env,), ("ppo",), (900,), (0,), 4_000_000, ("--preset", "backflip"))

@@ -8,6 +8,7 @@ import datetime
 import math
 import shutil
 import subprocess
+from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
@@ -253,21 +254,24 @@ is learned / true-reward wall time per seed, then averaged.
 """
 
 
+def _zoo_env_returns(results: list[CellResult]) -> dict[tuple[str, str, int], list[float]]:
+    """Env returns of the finished runs of tasks the Zoo publishes, per (env, algo,
+    labels; 0 for the true reward)."""
+    returns: dict[tuple[str, str, int], list[float]] = defaultdict(list)
+    for r in results:
+        if r.summary and zoo_figure(r.cell.algo, r.cell.env):
+            arm = (r.cell.env, r.cell.algo, r.cell.labels or 0)
+            returns[arm].append(r.value("eval_env_return_mean"))
+    return returns
+
+
 def zoo_table(results: list[CellResult], steps: int) -> str:
     """Per (env, algo, arm) with a Zoo figure: our env return beside the Zoo's, in
     Markdown; empty if the Zoo publishes none of the grid's tasks."""
     rows: list[tuple[object, ...]] = []
-    done = [r for r in results if r.summary]
-    arms = sorted({(r.cell.env, r.cell.algo, r.cell.labels or 0) for r in done})
-    for env, algo, labels in arms:
+    for (env, algo, labels), mine in sorted(_zoo_env_returns(results).items()):
         zoo = zoo_figure(algo, env)
-        if zoo is None:
-            continue
-        mine = [
-            r.value("eval_env_return_mean")
-            for r in done
-            if (r.cell.env, r.cell.algo, r.cell.labels or 0) == (env, algo, labels)
-        ]
+        assert zoo is not None  # _zoo_env_returns keeps the Zoo's tasks only
         ours = estimate(mine, mean)
         arm = f"{labels} labels" if labels else "true reward"
         theirs = f"{zoo.mean_return:.1f} ± {zoo.std_return:.1f} ({zoo.env_id}, {zoo.steps:,})"
@@ -280,29 +284,22 @@ def zoo_table(results: list[CellResult], steps: int) -> str:
 def zoo_row_table(results: list[CellResult]) -> str:
     """Per (env, algo) with a Zoo figure, one row: the Zoo's return, then our env return
     per arm (true reward, then each label budget) with its fraction of the Zoo's."""
-    done = [r for r in results if r.summary and zoo_figure(r.cell.algo, r.cell.env)]
-    arms = sorted({r.cell.labels or 0 for r in done})
+    returns = _zoo_env_returns(results)
+    arms = sorted({labels for _, _, labels in returns})
     rows: list[tuple[object, ...]] = []
-    for env, algo in sorted({(r.cell.env, r.cell.algo) for r in done}):
+    for env, algo in sorted({(env, algo) for env, algo, _ in returns}):
         zoo = zoo_figure(algo, env)
-        assert zoo is not None
-        returns = {
-            labels: [
-                r.value("eval_env_return_mean")
-                for r in done
-                if (r.cell.env, r.cell.algo, r.cell.labels or 0) == (env, algo, labels)
-            ]
-            for labels in arms
-        }
-        most = max(len(v) for v in returns.values())
+        assert zoo is not None  # _zoo_env_returns keeps the Zoo's tasks only
+        most = max(len(returns.get((env, algo, labels), [])) for labels in arms)
         cells = []
         for labels in arms:
-            mine = returns[labels]
+            mine = returns.get((env, algo, labels), [])
             if not mine:
                 cells.append("–")
                 continue
+            ours = float(np.mean(mine))
             fewer = f"; {len(mine)} of {most} seeds" if len(mine) < most else ""
-            cells.append(f"{np.mean(mine):.1f} ({np.mean(mine) / zoo.mean_return:.2f}{fewer})")
+            cells.append(f"{ours:.1f} ({ours / zoo.mean_return:.2f}{fewer})")
         rows.append((env, algo, f"{zoo.mean_return:.1f} ({zoo.env_id})", *cells))
     names = tuple(f"{labels} labels" if labels else "true reward" for labels in arms)
     return _table(("env", "algo", "Zoo") + names, rows) if rows else ""

@@ -223,16 +223,17 @@ def test_an_older_grid_json_has_baselines() -> None:
     assert GridSpec.from_json(data).baselines
 
 
-def test_env_returns_are_set_beside_the_zoos_published_ones() -> None:
-    def run(env: str, labels: int | None, seed: int, env_return: float) -> CellResult:
-        return CellResult(Cell(env, "ppo", labels, seed), {"eval_env_return_mean": env_return})
+def _finished(env: str, labels: int | None, seed: int, env_return: float) -> CellResult:
+    return CellResult(Cell(env, "ppo", labels, seed), {"eval_env_return_mean": env_return})
 
+
+def test_env_returns_are_set_beside_the_zoos_published_ones() -> None:
     results = [
-        run("Hopper-v5", None, 0, 2400.0),
-        run("Hopper-v5", None, 1, 2000.0),
-        run("Hopper-v5", 700, 0, 1205.0),
+        _finished("Hopper-v5", None, 0, 2400.0),
+        _finished("Hopper-v5", None, 1, 2000.0),
+        _finished("Hopper-v5", 700, 0, 1205.0),
         CellResult(Cell("Hopper-v5", "ppo", 700, 1), None),  # not finished: left out
-        run("backflip/HopperBackflip-v1", 900, 0, 99.0),  # not a task the Zoo publishes
+        _finished("backflip/HopperBackflip-v1", 900, 0, 99.0),  # not a task the Zoo publishes
     ]
     table = zoo_table(results, 1_000_000).splitlines()
     assert len(table) == 4  # header, rule, true reward, 700 labels
@@ -241,22 +242,19 @@ def test_env_returns_are_set_beside_the_zoos_published_ones() -> None:
     assert table[2].endswith("| 2410.4 ± 10.0 (Hopper-v3, 1,000,000) | 0.91 |")
     assert table[3].startswith("| Hopper-v5 | ppo | 700 labels | 1 | 1,000,000 | 1205.00")
     assert table[3].endswith("| 0.50 |")
-    assert zoo_table([run("backflip/HopperBackflip-v1", 900, 0, 99.0)], 100) == ""
+    assert zoo_table([_finished("backflip/HopperBackflip-v1", 900, 0, 99.0)], 100) == ""
     assert zoo_figure("sac", "HalfCheetah-v5") == zoo_figure("sac", "HalfCheetah-v4")
     assert zoo_figure("ppo", "Humanoid-v5") is None
 
 
 def test_a_tasks_returns_beside_the_zoos_fit_one_row() -> None:
-    def run(env: str, labels: int | None, seed: int, env_return: float) -> CellResult:
-        return CellResult(Cell(env, "ppo", labels, seed), {"eval_env_return_mean": env_return})
-
     results = [
-        run("Hopper-v5", None, 0, 2400.0),
-        run("Hopper-v5", None, 1, 2000.0),
-        run("Hopper-v5", 700, 0, 1205.0),
+        _finished("Hopper-v5", None, 0, 2400.0),
+        _finished("Hopper-v5", None, 1, 2000.0),
+        _finished("Hopper-v5", 700, 0, 1205.0),
         CellResult(Cell("Hopper-v5", "ppo", 700, 1), None),  # not finished: left out
-        run("Walker2d-v5", 100, 0, 3478.798),
-        run("backflip/HopperBackflip-v1", 900, 0, 99.0),  # not a task the Zoo publishes
+        _finished("Walker2d-v5", 100, 0, 3478.798),
+        _finished("backflip/HopperBackflip-v1", 900, 0, 99.0),  # not a task the Zoo publishes
     ]
     table = zoo_row_table(results).splitlines()
     assert table[0] == "| env | algo | Zoo | true reward | 100 labels | 700 labels |"

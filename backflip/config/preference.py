@@ -180,8 +180,11 @@ class RewardTrainingConfig:
     weight_decay: float = 1e-4
     """L2 weight (Adam ``weight_decay``); adapted after every fit with
     --ablation.adapt-l2."""
-    random_answer_prob: float = 0.1
-    """assumed chance that an answer was uniformly random (the paper: 10%)."""
+    random_answer_prob: float = 0.0
+    """assumed chance that an answer was uniformly random; 0: plain Bradley-Terry (B-Pref's,
+    PEBBLE's). The 2017 paper's 0.1 stops pulling on a pair a member is confidently wrong
+    about, so on long clips a member can stay wrong (docs/history.md, "The preference
+    loss")."""
     surf_threshold: float = 0.0
     """SURF: each optimizer step also trains on as many unlabelled pairs of query
     candidates as labelled ones, those where the ensemble's mean ``P(left better)`` is at

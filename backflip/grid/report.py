@@ -18,7 +18,7 @@ from backflip.grid.plots import curves_png, score_png
 from backflip.grid.results import CellResult, Group, collect, groups
 from backflip.grid.spec import GridDir, GridSpec
 from backflip.grid.stats import RESAMPLES, estimate, format_score, mean
-from backflip.grid.zoo import ZOO_BENCHMARK, zoo_figure
+from backflip.grid.zoo import ZOO_BENCHMARK, ZooFigure, zoo_figure
 from backflip.tasks.registry import task_for
 
 NO_LEARNED_RUNS = "No learned runs: the grid ran without `--labels`, baselines alone."
@@ -254,29 +254,32 @@ is learned / true-reward wall time per seed, then averaged.
 """
 
 
-def _zoo_env_returns(results: list[CellResult]) -> dict[tuple[str, str, int], list[float]]:
-    """Env returns of the finished runs of tasks the Zoo publishes, per (env, algo,
-    labels; 0 for the true reward)."""
-    returns: dict[tuple[str, str, int], list[float]] = defaultdict(list)
+def _zoo_env_returns(
+    results: list[CellResult],
+) -> dict[tuple[str, str], tuple[ZooFigure, dict[int, list[float]]]]:
+    """Per (env, algo) the Zoo publishes: its figure and the env returns of our finished
+    runs per arm (labels; 0 for the true reward)."""
+    found: dict[tuple[str, str], tuple[ZooFigure, dict[int, list[float]]]] = {}
     for r in results:
-        if r.summary and zoo_figure(r.cell.algo, r.cell.env):
-            arm = (r.cell.env, r.cell.algo, r.cell.labels or 0)
-            returns[arm].append(r.value("eval_env_return_mean"))
-    return returns
+        zoo = zoo_figure(r.cell.algo, r.cell.env) if r.summary else None
+        if zoo is None:
+            continue
+        _, arms = found.setdefault((r.cell.env, r.cell.algo), (zoo, defaultdict(list)))
+        arms[r.cell.labels or 0].append(r.value("eval_env_return_mean"))
+    return found
 
 
 def zoo_table(results: list[CellResult], steps: int) -> str:
     """Per (env, algo, arm) with a Zoo figure: our env return beside the Zoo's, in
     Markdown; empty if the Zoo publishes none of the grid's tasks."""
     rows: list[tuple[object, ...]] = []
-    for (env, algo, labels), mine in sorted(_zoo_env_returns(results).items()):
-        zoo = zoo_figure(algo, env)
-        assert zoo is not None  # _zoo_env_returns keeps the Zoo's tasks only
-        ours = estimate(mine, mean)
-        arm = f"{labels} labels" if labels else "true reward"
-        theirs = f"{zoo.mean_return:.1f} ± {zoo.std_return:.1f} ({zoo.env_id}, {zoo.steps:,})"
-        fraction = f"{ours.value / zoo.mean_return:.2f}"
-        rows.append((env, algo, arm, len(mine), f"{steps:,}", ours, theirs, fraction))
+    for (env, algo), (zoo, arms) in sorted(_zoo_env_returns(results).items()):
+        for labels, mine in sorted(arms.items()):
+            ours = estimate(mine, mean)
+            arm = f"{labels} labels" if labels else "true reward"
+            theirs = f"{zoo.mean_return:.1f} ± {zoo.std_return:.1f} ({zoo.env_id}, {zoo.steps:,})"
+            fraction = f"{ours.value / zoo.mean_return:.2f}"
+            rows.append((env, algo, arm, len(mine), f"{steps:,}", ours, theirs, fraction))
     header = ("env", "algo", "reward", "seeds", "steps", "env return [95% CI]", "Zoo")
     return _table(header + ("of the Zoo's",), rows) if rows else ""
 
@@ -284,16 +287,14 @@ def zoo_table(results: list[CellResult], steps: int) -> str:
 def zoo_row_table(results: list[CellResult]) -> str:
     """Per (env, algo) with a Zoo figure, one row: the Zoo's return, then our env return
     per arm (true reward, then each label budget) with its fraction of the Zoo's."""
-    returns = _zoo_env_returns(results)
-    arms = sorted({labels for _, _, labels in returns})
+    found = _zoo_env_returns(results)
+    all_arms = sorted({labels for _, arms in found.values() for labels in arms})
     rows: list[tuple[object, ...]] = []
-    for env, algo in sorted({(env, algo) for env, algo, _ in returns}):
-        zoo = zoo_figure(algo, env)
-        assert zoo is not None  # _zoo_env_returns keeps the Zoo's tasks only
-        most = max(len(returns.get((env, algo, labels), [])) for labels in arms)
+    for (env, algo), (zoo, arms) in sorted(found.items()):
+        most = max(len(mine) for mine in arms.values())
         cells = []
-        for labels in arms:
-            mine = returns.get((env, algo, labels), [])
+        for labels in all_arms:
+            mine = arms.get(labels, [])
             if not mine:
                 cells.append("–")
                 continue
@@ -301,7 +302,7 @@ def zoo_row_table(results: list[CellResult]) -> str:
             fewer = f"; {len(mine)} of {most} seeds" if len(mine) < most else ""
             cells.append(f"{ours:.1f} ({ours / zoo.mean_return:.2f}{fewer})")
         rows.append((env, algo, f"{zoo.mean_return:.1f} ({zoo.env_id})", *cells))
-    names = tuple(f"{labels} labels" if labels else "true reward" for labels in arms)
+    names = tuple(f"{labels} labels" if labels else "true reward" for labels in all_arms)
     return _table(("env", "algo", "Zoo") + names, rows) if rows else ""
 
 
